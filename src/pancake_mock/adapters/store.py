@@ -1,0 +1,325 @@
+"""State in SQL through SQLAlchemy: SQLite by default (a WAL file shared by every worker).
+
+The domain's dataclasses are mapped imperatively, so `domain/` never imports SQLAlchemy. Each
+write path is one `transaction()`: on SQLite it starts with `BEGIN IMMEDIATE`, which takes the
+write lock up front and serializes writers across threads and processes, so "read, check, write"
+sequences (one order per session, single-use tokens) cannot interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timezone
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, registry
+
+from ..domain import model
+
+T = TypeVar("T")
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+metadata = MetaData()
+mapper_registry = registry()
+Text = String  # lengths are not enforced by SQLite; the contract bounds inputs
+
+
+def _table(name: str, *columns: Any) -> Table:
+    return Table(name, metadata, *columns)
+
+
+merchants = _table(
+    "merchants",
+    Column("id", String, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+api_keys = _table(
+    "api_keys",
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", String, nullable=False, index=True),
+    Column("environment", String, nullable=False),
+    Column("public_key_pem", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+stores = _table(
+    "stores",
+    Column("id", String, primary_key=True),
+    Column("merchant_id", String, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("slug", String, nullable=False, unique=True),
+    Column("status", String, nullable=False),
+    Column("prod_enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+products = _table(
+    "products",
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("type", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("billing_period", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+product_versions = _table(
+    "product_versions",
+    Column("product_id", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("prices", JSON, nullable=False),
+    Column("media", JSON, nullable=False),
+    Column("success_url", Text),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+checkout_sessions = _table(
+    "checkout_sessions",
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False),
+    Column("product_id", String, nullable=False),
+    Column("product_type", String, nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("price", JSON, nullable=False),
+    Column("status", String, nullable=False),
+    Column("buyer_email", Text),
+    Column("billing_detail", JSON),
+    Column("success_url", Text),
+    Column("metadata", JSON, nullable=False),
+    Column("order_merchant_external_id", Text),
+    Column("options", JSON, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+session_tokens = _table(
+    "session_tokens",
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False),
+    Column("buyer_identity", Text, nullable=False),
+    Column("role", String, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+orders = _table(
+    "orders",
+    Column("id", String, primary_key=True),
+    Column("type", String, nullable=False),
+    Column("status", String, nullable=False),
+    # One order per checkout session, whatever the callers race.
+    Column("checkout_session_id", String, nullable=False, unique=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("product_id", String, nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("buyer_email", Text, nullable=False),
+    Column("buyer_ip", String),
+    Column("billing_detail", JSON, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("price_snapshot", JSON, nullable=False),
+    Column("success_url", Text),
+    Column("metadata", JSON, nullable=False),
+    Column("order_merchant_external_id", Text),
+    Column("payment_id", String),
+    Column("checkout_url", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+payments = _table(
+    "payments",
+    Column("id", String, primary_key=True),
+    Column("order_id", String, nullable=False, index=True),
+    Column("status", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("amount", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+# Run-wide settings (seed, token secret) and per-prefix id counters.
+settings = _table(
+    "settings",
+    Column("key", String, primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+for entity, table in (
+    (model.Merchant, merchants),
+    (model.ApiKey, api_keys),
+    (model.Store, stores),
+    (model.Product, products),
+    (model.ProductVersion, product_versions),
+    (model.CheckoutSession, checkout_sessions),
+    (model.SessionToken, session_tokens),
+    (model.Order, orders),
+    (model.Payment, payments),
+):
+    mapper_registry.map_imperatively(entity, table)
+
+
+def sqlite_url(path: str) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record):
+        # pysqlite's own transaction handling would defer BEGIN; we issue it ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get("immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class SqlTransaction:
+    """The domain's `Transaction` port over one SQLAlchemy session."""
+
+    def __init__(self, session: Session, seed: str):
+        self._session = session
+        self._seed = seed
+
+    def get(self, kind: type[T], key: Any) -> T | None:
+        return self._session.get(kind, key)
+
+    def add(self, entity: object) -> None:
+        self._session.add(entity)
+
+    def find(self, kind: type[T], **where: Any) -> list[T]:
+        table = inspect(kind).local_table
+        query = select(kind)
+        for name, value in where.items():
+            query = query.where(table.c[name] == value)
+        return list(self._session.scalars(query.order_by(*table.primary_key.columns)))
+
+    def flush(self) -> None:
+        self._session.flush()
+
+    def _next(self, counter: str) -> int:
+        key = f"counter:{counter}"
+        row = self._session.get(_Setting, key)
+        if row is None:
+            row = _Setting(key=key, value=0)
+            self._session.add(row)
+        row.value = int(row.value) + 1
+        return row.value
+
+    def _digest(self, counter: str) -> bytes:
+        # Ids come from (seed, counter): a run with the same seed and the same calls repeats
+        # them, and every worker draws from the one counter in the store.
+        n = self._next(counter)
+        return hashlib.sha256(f"{self._seed}:{counter}:{n}".encode()).digest()[:16]
+
+    def new_id(self, prefix: str) -> str:
+        number = int.from_bytes(self._digest(prefix), "big")
+        chars = []
+        for _ in range(22):
+            number, digit = divmod(number, 62)
+            chars.append(BASE62[digit])
+        return f"{prefix}_{''.join(reversed(chars))}"
+
+    def new_session_id(self) -> str:
+        raw = bytearray(self._digest("cs"))
+        raw[6] = (raw[6] & 0x0F) | 0x40  # shaped as a UUID v4
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"cs_{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def wipe(self) -> None:
+        """Delete every row, keeping the schema."""
+        for table in reversed(metadata.sorted_tables):
+            self._session.execute(table.delete())
+        self._session.expunge_all()
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self._session.get(_Setting, key)
+        return default if row is None else row.value
+
+    def put_setting(self, key: str, value: Any) -> None:
+        row = self._session.get(_Setting, key)
+        if row is None:
+            self._session.add(_Setting(key=key, value=value))
+        else:
+            row.value = value
+
+
+class _Setting:
+    def __init__(self, key: str, value: Any):
+        self.key = key
+        self.value = value
+
+
+mapper_registry.map_imperatively(_Setting, settings)
+
+
+class Store:
+    """Where the mock's state lives. `transaction()` for writes, `snapshot()` for reads."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(immediate=True)
+        self.seed = ""
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with Session(self._writer, expire_on_commit=False) as session:
+            with session.begin():
+                yield SqlTransaction(session, self.seed)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SqlTransaction]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield SqlTransaction(session, self.seed)
+

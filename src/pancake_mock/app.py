@@ -1,0 +1,156 @@
+"""The composition root: settings, adapters and the connexion app, wired once per process."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import connexion
+from connexion.datastructures import MediaTypeDict
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.resolver import Resolver
+from connexion.spec import OpenAPISpecification
+from openapi_spec_validator import validate as validate_openapi
+
+from . import contract
+from .adapters import keys, seed
+from .adapters.clock import SystemClock
+from .adapters.psp import FakePsp
+from .adapters.store import Store, sqlite_url
+from .adapters.tokens import TokenCodec
+from .domain import tax
+from .domain.orders import OrderRules
+from .domain.ports import Clock
+from .wire import envelope
+from .wire.gateway import gateway_middleware
+from .wire.handlers import Handlers
+from .wire.validation import EnvelopeJSONBodyValidator
+
+ENV_PREFIX = "PANCAKE_MOCK_"
+DEFAULT_PORT = 8750
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    base_url: str
+    seed: int = 0
+    database_url: str | None = None
+    seller_country: str | None = None
+
+    def to_env(self) -> dict[str, str]:
+        values = {"DATA_DIR": str(self.data_dir), "BASE_URL": self.base_url, "SEED": str(self.seed),
+                  "DATABASE_URL": self.database_url or "", "SELLER_COUNTRY": self.seller_country or ""}
+        return {ENV_PREFIX + key: value for key, value in values.items()}
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = {key.removeprefix(ENV_PREFIX): value for key, value in os.environ.items() if key.startswith(ENV_PREFIX)}
+        return cls(
+            data_dir=Path(env.get("DATA_DIR", ".pancake-mock")),
+            base_url=env.get("BASE_URL", f"http://127.0.0.1:{DEFAULT_PORT}"),
+            seed=int(env.get("SEED", "0")),
+            database_url=env.get("DATABASE_URL") or None,
+            seller_country=env.get("SELLER_COUNTRY") or None,
+        )
+
+
+class Mock:
+    """One mock's state and collaborators. Every worker process builds its own over the same store."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None):
+        self.settings = settings
+        self.base_url = settings.base_url.rstrip("/")
+        self.clock = clock or SystemClock()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
+        self.store.seed = str(settings.seed)
+        self.psp = FakePsp(sqlite_url(str(settings.data_dir / "psp.sqlite3")), self.clock, self.base_url)
+        self.order_rules = OrderRules(seller=tax.SellerEstablishment(settings.seller_country))
+        self.credentials = self.prepare()
+        self.tokens = TokenCodec(self._read_setting("tokenSecret"))
+
+    def store_seed(self) -> int:
+        return self._read_setting("seed")
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.settings.data_dir / "credentials.json"
+
+    def _read_setting(self, key: str):
+        with self.store.snapshot() as tx:
+            return tx.setting(key)
+
+    def prepare(self) -> dict:
+        """Seed an empty store (once, whichever worker gets there first) and write credentials.json."""
+        self.store.create_schema()
+        self.psp.create_schema()
+        with self.store.transaction() as tx:
+            private_keys = tx.setting("devKeys")
+            if private_keys is None:
+                private_keys = {env: keys.generate_key_pair()[0] for env in ("test", "prod")}
+                self._seed(tx, private_keys, secrets.token_hex(32))
+            creds = seed.credentials(tx, self.base_url, private_keys)
+        temporary = self.credentials_path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(creds, indent=2) + "\n", encoding="utf-8")
+        temporary.replace(self.credentials_path)
+        return creds
+
+    def _seed(self, tx, private_keys: dict[str, str], token_secret: str) -> None:
+        tx.put_setting("seed", self.settings.seed)
+        tx.put_setting("devKeys", private_keys)
+        tx.put_setting("tokenSecret", token_secret)
+        seed.seed(tx, self.settings.seed, private_keys, self.clock.now())
+
+    def reset(self) -> None:
+        """Back to the seeded state: same seed, so the same ids; same keys and token secret."""
+        with self.store.transaction() as tx:
+            private_keys, secret = tx.setting("devKeys"), tx.setting("tokenSecret")
+            tx.wipe()
+            self._seed(tx, private_keys, secret)
+        self.psp.reset()
+
+
+def _accept_openapi_31() -> None:
+    # connexion 3.3 checks specs against the OpenAPI 3.0 meta-schema only (upstream
+    # spec-first/connexion#1396); our contract is 3.1, which openapi-spec-validator knows.
+    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: validate_openapi(spec))
+
+
+def build_app(mock: Mock) -> connexion.FlaskApp:
+    _accept_openapi_31()
+    handlers = Handlers(mock)
+    app = connexion.FlaskApp(
+        __name__,
+        middlewares=[
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            RoutingMiddleware,
+            gateway_middleware(mock),  # in place of connexion's SecurityMiddleware
+            RequestValidationMiddleware,
+            LifespanMiddleware,
+            ContextMiddleware,
+        ],
+    )
+    for spec in (contract.API_SPEC, contract.CONTROL_SPEC):
+        app.add_api(
+            contract.load(spec),
+            resolver=Resolver(function_resolver=handlers.resolve),
+            validator_map={"body": MediaTypeDict({"*/*json": EnvelopeJSONBodyValidator})},
+            pythonic_params=True,
+        )
+    envelope.install(app)
+    return app
+
+
+def create_app() -> connexion.FlaskApp:
+    """uvicorn's factory: settings come from the environment the CLI prepared."""
+    return build_app(Mock(Settings.from_env()))

@@ -1,0 +1,1 @@
+"""Pure business rules: no web framework, no database driver."""

@@ -1,0 +1,138 @@
+"""Who is calling: merchant keys, session tokens and store slugs, and the rules of each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from . import errors
+from .buyers import is_email, normalize_email
+from .catalog import owned_product, owned_store
+from .model import ApiKey, Merchant, SessionToken, Store
+from .ports import Transaction
+
+MERCHANT_ID = re.compile(r"^MER_[0-9A-Za-z]{22}$")
+# The gateway's window is wide into the past and tight into the future.
+TIMESTAMP_PAST = timedelta(minutes=15)
+TIMESTAMP_FUTURE = timedelta(seconds=60)
+MAX_UNIX_SECONDS = 253402300799  # 9999-12-31T23:59:59Z, the last moment datetime can hold
+TOKEN_TTL = {"customer": timedelta(minutes=5), "shopper": timedelta(minutes=1)}
+
+
+@dataclass(frozen=True)
+class MerchantPrincipal:
+    merchant_id: str
+    environment: str
+
+
+@dataclass(frozen=True)
+class StorefrontPrincipal:
+    """A visitor on a store's hosted pages, known only by the store's slug."""
+
+    store_id: str
+    environment: str
+
+
+@dataclass(frozen=True)
+class BuyerPrincipal:
+    token: SessionToken
+    environment: str
+
+    @property
+    def store_id(self) -> str:
+        return self.token.store_id
+
+    @property
+    def email(self) -> str | None:
+        """An email-shaped buyerIdentity is the buyer's email; an opaque one says nothing."""
+        identity = self.token.buyer_identity
+        return normalize_email(identity) if is_email(identity) else None
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    if not text.isascii() or not text.isdigit() or len(text) > 16:
+        return None
+    value = int(text)
+    # Seconds per the SDKs; the WooCommerce plugin sends milliseconds, which we tolerate.
+    seconds = value / 1000 if value > 10**11 else value
+    if seconds > MAX_UNIX_SECONDS:
+        return None
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def authenticate_merchant(
+    tx: Transaction,
+    *,
+    merchant_id: str,
+    timestamp: str,
+    signature: str,
+    message: bytes,
+    now: datetime,
+    verify: Callable[[str, bytes, str], bool],
+) -> MerchantPrincipal:
+    """The environment is the one whose key verifies the signature."""
+    if not MERCHANT_ID.match(merchant_id):
+        raise errors.INVALID_MERCHANT_ID.error()
+    moment = parse_timestamp(timestamp)
+    if moment is None or not (now - TIMESTAMP_PAST <= moment <= now + TIMESTAMP_FUTURE):
+        raise errors.TIMESTAMP_OUT_OF_WINDOW.error()
+    if tx.get(Merchant, merchant_id) is None:
+        raise errors.INVALID_SIGNATURE.error()
+    for key in tx.find(ApiKey, merchant_id=merchant_id):
+        if verify(key.public_key_pem, message, signature):
+            return MerchantPrincipal(merchant_id, key.environment)
+    raise errors.INVALID_SIGNATURE.error()
+
+
+def authenticate_store_slug(tx: Transaction, slug: str, environment: str) -> StorefrontPrincipal:
+    matches = tx.find(Store, slug=slug)
+    if not matches:
+        raise errors.UNAUTHORIZED.error()
+    return StorefrontPrincipal(matches[0].id, environment)
+
+
+def authenticate_token(tx: Transaction, token_id: str | None, environment: str, now: datetime) -> BuyerPrincipal:
+    """Look up, then renew (`customer`) or consume (`shopper`) the token: every use counts."""
+    token = tx.get(SessionToken, token_id) if token_id else None
+    if token is None or token.expires_at <= now or token.used_at is not None:
+        raise errors.AUTHENTICATION_FAILED.error()
+    if token.role == "shopper":
+        token.used_at = now
+    else:
+        token.expires_at = now + TOKEN_TTL[token.role]
+    return BuyerPrincipal(token, environment)
+
+
+def issue_token(
+    tx: Transaction,
+    merchant: MerchantPrincipal,
+    *,
+    buyer_identity: str,
+    store_id: str | None,
+    product_id: str | None,
+    role: str,
+    now: datetime,
+) -> SessionToken:
+    """A token scoped to one store: named directly, or derived from the product."""
+    if not buyer_identity.strip():
+        raise errors.MISSING_FIELD.error(field="buyerIdentity")
+    if store_id is None and product_id is None:
+        raise errors.MISSING_STORE_OR_PRODUCT.error()
+    if product_id is not None:
+        product = owned_product(tx, merchant.merchant_id, product_id)
+        if store_id is not None and product.store_id != store_id:
+            raise errors.PRODUCT_NOT_IN_STORE.error()
+        store_id = product.store_id
+    store = owned_store(tx, merchant.merchant_id, store_id)
+    token = SessionToken(
+        id=tx.new_id("TOK"),
+        store_id=store.id,
+        buyer_identity=buyer_identity,
+        role=role,
+        expires_at=now + TOKEN_TTL[role],
+        created_at=now,
+    )
+    tx.add(token)
+    return token

@@ -1,0 +1,92 @@
+"""Every error the API answers with, in one place.
+
+A `Problem` is the status, message template and layer of one documented error; raising
+`problem.error(...)` gives an `ApiError` the wire layer turns into the envelope
+`{"data": null, "errors": [{"message", "layer"}]}`. Templates only take names we choose
+(field paths, header names, enum values), never raw client input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, layer: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.layer = layer
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    template: str
+    layer: str
+
+    def error(self, **values: object) -> ApiError:
+        return ApiError(self.status, self.template.format(**values), self.layer)
+
+
+# Gateway: transport, headers, body shape.
+INVALID_JSON = Problem(400, "Invalid JSON body", "gateway")
+MISSING_FIELD = Problem(400, "Missing required field: {field}", "gateway")
+INVALID_FIELD = Problem(400, "Invalid field: {field} must be {expected}", "gateway")
+UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allowed}", "gateway")
+INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
+INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
+NOT_FOUND = Problem(404, "Not found", "gateway")
+METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
+UNSUPPORTED_MEDIA_TYPE = Problem(415, "Content-Type must be application/json", "gateway")
+INTERNAL = Problem(500, "Internal server error", "gateway")
+
+# Auth.
+AUTHENTICATION_FAILED = Problem(401, "Authentication failed", "user")
+UNAUTHORIZED = Problem(401, "Unauthorized", "user")
+MISSING_AUTH_HEADER = Problem(401, "Missing required header: {header}", "user")
+INVALID_MERCHANT_ID = Problem(401, "Invalid X-Merchant-Id", "user")
+TIMESTAMP_OUT_OF_WINDOW = Problem(401, "Request timestamp outside the allowed window", "user")
+INVALID_SIGNATURE = Problem(401, "Invalid signature", "user")
+STORE_ACCESS_DENIED = Problem(403, "Access denied: you do not have permission to this store", "user")
+
+# Stores and products.
+MISSING_STORE_OR_PRODUCT = Problem(400, "Missing required field: provide storeId or productId", "user")
+EXPECTED_FORMAT = Problem(400, "Expected format: {prefix}_xxx", "gateway")
+STORE_NOT_FOUND = Problem(404, "Store not found", "store")
+STORE_NOT_ACTIVE = Problem(403, "Store not active", "store")
+PRODUCT_NOT_FOUND = Problem(404, "Product not found", "product")
+PRODUCT_NOT_IN_STORE = Problem(403, "Product not in store", "product")
+PRODUCT_NOT_ACTIVE = Problem(400, "Product is not active", "product")
+UNSUPPORTED_CURRENCY = Problem(400, "Unsupported currency for {product_type} products: {currency}", "product")
+PRICE_NOT_SET = Problem(400, "Product has no price in {currency}", "product")
+INVALID_AMOUNT = Problem(400, "Invalid field: {field} must be a decimal string such as \"29.00\"", "product")
+AMOUNT_PRECISION = Problem(400, "Invalid field: {field} has more decimals than {currency} allows", "product")
+NAME_TOO_LONG = Problem(400, "name must not exceed {limit} characters", "product")
+
+# Checkout sessions.
+EXPIRES_IN_OUT_OF_RANGE = Problem(400, "expiresInSeconds must be between 1 and {limit}", "order")
+INVALID_SUCCESS_URL = Problem(400, "successUrl must be an absolute http(s) URL", "order")
+PAYMENT_METHODS_CONFLICT = Problem(400, "includePaymentMethods and excludePaymentMethods are mutually exclusive", "order")
+PAYMENT_METHOD_UNSUPPORTED = Problem(400, "Payment method not available for {currency}: {method}", "order")
+
+# Orders: the seed's error table, verbatim.
+SESSION_TYPE_MISMATCH = Problem(400, "Session product type mismatch: expected {expected}", "order")
+ENVIRONMENT_MISMATCH = Problem(400, "Environment mismatch between request and session", "order")
+MISSING_BILLING_DETAIL = Problem(400, "Missing billingDetail: provide in request body or pre-fill in checkout session", "order")
+STATE_REQUIRED = Problem(400, "State is required for US/CA", "order")
+MISSING_BUYER_EMAIL = Problem(400, "Missing buyerEmail: provide in request body or pre-fill in checkout session", "order")
+INVALID_BUYER_EMAIL = Problem(400, "Invalid buyerEmail", "order")
+SESSION_WRONG_STORE = Problem(403, "Session does not belong to this store", "order")
+SESSION_INVALID = Problem(409, "Checkout session invalid, please re-enter checkout", "order")
+
+# Billing detail and tax.
+INVALID_COUNTRY = Problem(400, "Invalid billingDetail.country: expected an ISO 3166-1 alpha-2 code", "order")
+INVALID_STATE = Problem(400, "Invalid billingDetail.state for {country}", "order")
+BUSINESS_NAME_REQUIRED = Problem(400, "businessName is required when isBusiness is true", "order")
+TAX_ID_REQUIRED = Problem(400, "taxId is required for EU business purchases", "order")
+INVALID_TAX_ID = Problem(400, "Invalid taxId: not a valid VAT number for {country}", "order")
+TAX_ID_COUNTRY_MISMATCH = Problem(400, "taxId does not belong to billing country {country}", "order")
+STORE_NOT_PRODUCTION_ENABLED = Problem(403, "Store not production enabled", "store")
+PSP_FAILED = Problem(500, "Internal server error", "order")
+PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")

@@ -1,0 +1,131 @@
+"""The entities the mock keeps. Plain dataclasses: the store adapter maps them to tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ONETIME = "onetime"
+SUBSCRIPTION = "subscription"
+ENVIRONMENTS = ("test", "prod")
+
+
+@dataclass
+class Merchant:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass
+class ApiKey:
+    merchant_id: str
+    environment: str
+    public_key_pem: str
+    created_at: datetime
+    id: int | None = None
+
+
+@dataclass
+class Store:
+    id: str
+    merchant_id: str
+    name: str
+    slug: str
+    status: str
+    prod_enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Product:
+    id: str
+    store_id: str
+    type: str
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    billing_period: str | None = None
+
+
+@dataclass
+class ProductVersion:
+    """One immutable state of a product; sessions and orders point at the version they saw."""
+
+    product_id: str
+    number: int
+    name: str
+    prices: dict[str, dict[str, str]]
+    created_at: datetime
+    description: str | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    success_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CheckoutSession:
+    id: str
+    store_id: str
+    product_id: str
+    product_type: str
+    product_version: int
+    environment: str
+    currency: str
+    price: dict[str, str]  # the locked {"amount", "taxCategory"}
+    status: str  # open | completed
+    expires_at: datetime
+    created_at: datetime
+    buyer_email: str | None = None
+    billing_detail: dict[str, Any] | None = None
+    success_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    order_merchant_external_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # language, darkMode, payment methods
+
+
+@dataclass
+class SessionToken:
+    id: str
+    store_id: str
+    buyer_identity: str
+    role: str
+    expires_at: datetime
+    created_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass
+class Order:
+    id: str
+    type: str
+    status: str
+    checkout_session_id: str
+    store_id: str
+    product_id: str
+    product_version: int
+    environment: str
+    buyer_email: str
+    billing_detail: dict[str, Any]
+    currency: str
+    price_snapshot: dict[str, Any]  # subtotal, taxAmount, total, taxCategory, taxRate, treatment, lines
+    created_at: datetime
+    buyer_ip: str | None = None
+    success_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    order_merchant_external_id: str | None = None
+    payment_id: str | None = None
+    checkout_url: str | None = None
+
+
+@dataclass
+class Payment:
+    id: str
+    order_id: str
+    status: str
+    currency: str
+    amount: str
+    created_at: datetime

@@ -1,0 +1,50 @@
+"""What the domain needs from the outside world. Adapters implement these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Transaction(Protocol):
+    """One unit of work: everything done through it commits together or not at all."""
+
+    def get(self, kind: type[T], key: Any) -> T | None: ...
+
+    def add(self, entity: object) -> None: ...
+
+    def find(self, kind: type[T], **where: Any) -> list[T]: ...
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh Short ID (`PREFIX_` + 22 base62), deterministic under the run's seed."""
+
+    def new_session_id(self) -> str:
+        """A fresh checkout session id (`cs_` + UUID)."""
+
+
+@dataclass(frozen=True)
+class PspCheckoutRequest:
+    payment_id: str
+    order_id: str
+    amount: str
+    currency: str
+    buyer_email: str
+    country: str
+    success_url: str | None
+    description: str
+
+
+class PspUnavailable(Exception):
+    """The PSP did not create the checkout (an injected fault, or the PSP is down)."""
+
+
+class Psp(Protocol):
+    def create_checkout(self, request: PspCheckoutRequest) -> str:
+        """Create a hosted checkout and return its URL, or raise PspUnavailable."""

@@ -1,0 +1,143 @@
+"""The gateway: buffers the body and authenticates the caller before anything else runs.
+
+It takes the place of connexion's security stage, which sees headers only: a merchant
+signature covers the SHA-256 of the raw body. Which credential an operation takes comes from
+the contract's `security`; the principal goes into connexion's context for the handlers.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
+from connexion.operations import AbstractOperation
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..adapters import keys
+from ..domain import auth, errors
+from ..domain.model import ENVIRONMENTS
+
+if t.TYPE_CHECKING:
+    from ..app import Mock
+
+MAX_BODY = 1024 * 1024
+MERCHANT = frozenset({"merchantId", "merchantTimestamp", "merchantSignature"})
+SESSION_TOKEN = frozenset({"sessionToken"})
+STORE_SLUG = frozenset({"storeSlug"})
+# The header whose presence says a caller chose that credential.
+_PRESENCE = {MERCHANT: "x-merchant-id", SESSION_TOKEN: "authorization", STORE_SLUG: "x-store-slug"}
+
+
+class Authenticator:
+    def __init__(self, mock: Mock):
+        self.mock = mock
+
+    def __call__(self, requirement: frozenset[str], scope: Scope, headers: Headers, body: bytes) -> object:
+        if requirement == MERCHANT:
+            return self.merchant(scope, headers, body)
+        environment = headers.get("x-environment", "")
+        if environment not in ENVIRONMENTS:
+            raise errors.INVALID_HEADER.error(header="X-Environment")
+        if requirement == SESSION_TOKEN:
+            return self.session_token(headers, environment)
+        return self.store_slug(headers, environment)
+
+    def merchant(self, scope: Scope, headers: Headers, body: bytes) -> auth.MerchantPrincipal:
+        values = {}
+        for name in ("X-Merchant-Id", "X-Timestamp", "X-Signature"):
+            values[name] = headers.get(name, "")
+            if not values[name]:
+                raise errors.MISSING_AUTH_HEADER.error(header=name)
+        path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        message = keys.canonical_request(scope["method"], path, values["X-Timestamp"], body)
+        with self.mock.store.transaction() as tx:
+            return auth.authenticate_merchant(
+                tx,
+                merchant_id=values["X-Merchant-Id"],
+                timestamp=values["X-Timestamp"],
+                signature=values["X-Signature"],
+                message=message,
+                now=self.mock.clock.now(),
+                verify=keys.verify,
+            )
+
+    def session_token(self, headers: Headers, environment: str) -> auth.BuyerPrincipal:
+        scheme, _, credential = headers.get("authorization", "").partition(" ")
+        token_id = self.mock.tokens.decode(credential.strip()) if scheme.lower() == "bearer" else None
+        with self.mock.store.transaction() as tx:
+            return auth.authenticate_token(tx, token_id, environment, self.mock.clock.now())
+
+    def store_slug(self, headers: Headers, environment: str) -> auth.StorefrontPrincipal:
+        slug = headers.get("x-store-slug", "")
+        if not slug:
+            raise errors.MISSING_AUTH_HEADER.error(header="X-Store-Slug")
+        with self.mock.store.snapshot() as tx:
+            return auth.authenticate_store_slug(tx, slug, environment)
+
+
+class GatewayOperation:
+    def __init__(self, next_app: ASGIApp, operation: AbstractOperation, authenticate: Authenticator):
+        self.next_app = next_app
+        self.authenticate = authenticate
+        self.requirements = [frozenset(requirement) for requirement in operation.security or ()]
+
+    def _choose(self, headers: Headers) -> frozenset[str]:
+        for requirement in self.requirements:
+            if _PRESENCE[requirement] in headers:
+                return requirement
+        return self.requirements[0]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise errors.PAYLOAD_TOO_LARGE.error()
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+
+        principal = None
+        if self.requirements:
+            headers = Headers(scope=scope)
+            principal = await run_in_threadpool(self.authenticate, self._choose(headers), scope, headers, body)
+        scope.setdefault("extensions", {}).setdefault("connexion_context", {})["principal"] = principal
+        # Downstream readers (Flask among them) trust Content-Length: chunked bodies get one.
+        MutableHeaders(scope=scope)["content-length"] = str(len(body))
+
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.next_app(scope, replay, send)
+
+
+class GatewayAPI(RoutedAPI[GatewayOperation]):
+    def __init__(self, *args: t.Any, mock: Mock, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.authenticate = Authenticator(mock)
+        self.add_paths()
+
+    def make_operation(self, operation: AbstractOperation) -> GatewayOperation:
+        return GatewayOperation(self.next_app, operation, self.authenticate)
+
+
+def gateway_middleware(mock: Mock) -> type[RoutedMiddleware]:
+    """The middleware class, bound to this mock's services (connexion instantiates it)."""
+
+    class GatewayMiddleware(RoutedMiddleware[GatewayAPI]):
+        api_cls = GatewayAPI
+
+        def add_api(self, specification, **kwargs):
+            return super().add_api(specification, mock=mock, **kwargs)
+
+    return GatewayMiddleware

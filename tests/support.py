@@ -1,0 +1,210 @@
+"""Test support: run the mock as a real server and talk to it as a client would.
+
+Every response is checked against the contract (schemathesis' response validation), so a test
+that drives an endpoint also proves the handler answers what the contract says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import schemathesis
+
+from pancake_mock import contract
+from pancake_mock.adapters import keys
+
+CONTRACTS = {
+    "": schemathesis.openapi.from_dict(contract.load(contract.API_SPEC)),
+    "/_mock": schemathesis.openapi.from_dict(contract.load(contract.CONTROL_SPEC)),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_contract(response: httpx.Response) -> httpx.Response:
+    """Fail unless the contract documents this status and the body matches its schema."""
+    path = response.request.url.path
+    base = "/_mock" if path.startswith("/_mock/") else ""
+    schema = CONTRACTS[base]
+    operation = schema.find_operation_by_path(response.request.method, path.removeprefix(base))
+    assert operation is not None, f"{response.request.method} {path} is not in the contract"
+    operation.validate_response(response)
+    return response
+
+
+@dataclass
+class MockServer:
+    base_url: str
+    data_dir: Path
+    process: subprocess.Popen
+    port: int
+
+    @classmethod
+    @contextmanager
+    def start(cls, data_dir: Path, *extra: str, port: int | None = None) -> Iterator[MockServer]:
+        server = cls.launch(data_dir, *extra, port=port)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @classmethod
+    def launch(cls, data_dir: Path, *extra: str, port: int | None = None) -> MockServer:
+        port = port or free_port()
+        command = [sys.executable, "-m", "pancake_mock", "serve", "--port", str(port),
+                   "--data-dir", str(data_dir), *extra]
+        log = open(data_dir / f"server-{port}.log", "ab")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = cls(f"http://127.0.0.1:{port}", data_dir, process, port)
+        server._wait_ready()
+        return server
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mock exited with {self.process.returncode}: {self.log_tail()}")
+            try:
+                if httpx.get(f"{self.base_url}/_mock/psp/faults", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"mock not ready within {timeout}s: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        logs = sorted(self.data_dir.glob(f"server-{self.port}.log"))
+        return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        return json.loads((self.data_dir / "credentials.json").read_text())
+
+    def client(self) -> Client:
+        return Client(self.base_url, self.credentials)
+
+
+class Client:
+    """Speaks the API the way the SDK and a hosted checkout page do."""
+
+    def __init__(self, base_url: str, credentials: dict[str, Any]):
+        self.base_url = base_url
+        self.credentials = credentials
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+
+    # Fixtures of the seeded world.
+
+    @property
+    def merchant_id(self) -> str:
+        return self.credentials["merchantId"]
+
+    def private_key(self, environment: str = "test") -> str:
+        return next(k["privateKeyPem"] for k in self.credentials["apiKeys"] if k["environment"] == environment)
+
+    @cached_property
+    def stores(self) -> list[dict[str, Any]]:
+        return self.credentials["stores"]
+
+    def product(self, product_type: str = "onetime", store: int = 0) -> dict[str, Any]:
+        return next(p for p in self.stores[store]["products"] if p["type"] == product_type)
+
+    # Raw HTTP, contract-checked.
+
+    def send(self, method: str, path: str, *, check: bool = True, **kwargs: Any) -> httpx.Response:
+        response = self.http.request(method, path, **kwargs)
+        return check_contract(response) if check else response
+
+    def signed(self, path: str, body: Any, *, environment: str = "test", timestamp: int | None = None,
+               raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True) -> httpx.Response:
+        content = raw if raw is not None else json.dumps(body).encode()
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        signature = keys.sign(self.private_key(environment), keys.canonical_request("POST", path, stamp, content))
+        sent = {"Content-Type": "application/json", "X-Merchant-Id": self.merchant_id,
+                "X-Timestamp": stamp, "X-Signature": signature, **(headers or {})}
+        return self.send("POST", path, content=content, headers=sent, check=check)
+
+    def as_buyer(self, path: str, body: Any, token: str, *, environment: str = "test",
+                 raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True) -> httpx.Response:
+        sent = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                "X-Environment": environment, **(headers or {})}
+        content = raw if raw is not None else json.dumps(body).encode()
+        return self.send("POST", path, content=content, headers=sent, check=check)
+
+    # The checkout flow, step by step.
+
+    def issue_token(self, *, buyer: str = "buyer-123", environment: str = "test", **scope: Any) -> str:
+        if not scope:
+            scope = {"storeId": self.stores[0]["id"]}
+        response = self.signed("/v1/actions/auth/issue-session-token", {"buyerIdentity": buyer, **scope},
+                               environment=environment)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]["token"]
+
+    def create_session(self, product_id: str | None = None, currency: str = "USD", *,
+                       environment: str = "test", **fields: Any) -> str:
+        body = {"productId": product_id or self.product()["id"], "currency": currency, **fields}
+        response = self.signed("/v1/actions/checkout/create-session", body, environment=environment)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]["sessionId"]
+
+    def create_order(self, body: dict[str, Any], token: str | None = None, *, environment: str = "test",
+                     kind: str = "onetime", **options: Any) -> httpx.Response:
+        token = token or self.issue_token(environment=environment)
+        return self.as_buyer(f"/v1/actions/{kind}-order/create-order", body, token, environment=environment, **options)
+
+    # The control plane.
+
+    def reset(self) -> None:
+        assert self.send("POST", "/_mock/reset").status_code == 200
+
+    def orders(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"checkoutSessionId": session_id} if session_id else {}
+        return self.send("GET", "/_mock/orders", params=params).json()["orders"]
+
+    def session_record(self, session_id: str) -> dict[str, Any]:
+        response = self.send("GET", f"/_mock/checkout-sessions/{session_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def psp_faults(self, plan: dict[str, Any] | None) -> dict[str, Any]:
+        if plan is None:
+            return self.send("DELETE", "/_mock/psp/faults").json()
+        response = self.send("PUT", "/_mock/psp/faults", json=plan)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def psp_calls(self) -> list[dict[str, Any]]:
+        return self.send("GET", "/_mock/psp/calls").json()["calls"]
+
+
+def error_of(response: httpx.Response) -> tuple[int, str]:
+    """(status, errors[0].message), after checking the envelope's shape."""
+    body = response.json()
+    assert body["data"] is None and body["errors"], body
+    return response.status_code, body["errors"][0]["message"]
