@@ -158,11 +158,11 @@ class Client:
 
     # The checkout flow, step by step.
 
-    def issue_token(self, *, buyer: str = "buyer-123", environment: str = "test", **scope: Any) -> str:
-        if not scope:
-            scope = {"storeId": self.stores[0]["id"]}
-        response = self.signed("/v1/actions/auth/issue-session-token", {"buyerIdentity": buyer, **scope},
-                               environment=environment)
+    def issue_token(self, *, buyer: str = "buyer-123", environment: str = "test", role: str = "customer",
+                    **scope: Any) -> str:
+        """A token for the first store, or for the storeId / productId given."""
+        body = {"buyerIdentity": buyer, "role": role, **(scope or {"storeId": self.stores[0]["id"]})}
+        response = self.signed("/v1/actions/auth/issue-session-token", body, environment=environment)
         assert response.status_code == 200, response.text
         return response.json()["data"]["token"]
 

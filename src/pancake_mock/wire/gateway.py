@@ -106,8 +106,10 @@ class GatewayOperation:
             headers = Headers(scope=scope)
             principal = await run_in_threadpool(self.authenticate, self._choose(headers), scope, headers, body)
         scope.setdefault("extensions", {}).setdefault("connexion_context", {})["principal"] = principal
-        # Downstream readers (Flask among them) trust Content-Length: chunked bodies get one.
-        MutableHeaders(scope=scope)["content-length"] = str(len(body))
+        # The body is whole now: downstream readers (Werkzeug ignores chunked input) get a length.
+        headers = MutableHeaders(scope=scope)
+        del headers["transfer-encoding"]
+        headers["content-length"] = str(len(body))
 
         replayed = False
 
