@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from support import error_of
@@ -71,3 +72,15 @@ def test_reset_clears_faults_and_journal(api):
     api.reset()
     assert api.psp_calls() == []
     assert api.psp_faults(None)["failNext"] == 0
+
+
+def test_a_slow_psp_does_not_block_other_callers(api):
+    api.psp_faults({"latencyMs": 2000})
+    session = api.create_session()
+    slow = threading.Thread(target=lambda: api.create_order(_body(session)))
+    slow.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert api.create_session()  # a write while the PSP call is still pending
+    assert time.monotonic() - started < 1.0
+    slow.join()

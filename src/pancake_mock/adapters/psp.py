@@ -113,10 +113,14 @@ class FakePsp:
             for row in rows
         ]
 
+    def delay(self) -> None:
+        """Wait out the injected latency. Callers do this before their transaction opens, so a
+        slow PSP delays its caller without holding the store's write lock against everyone else."""
+        latency = self.faults().latencyMs
+        if latency:
+            time.sleep(latency / 1000)
+
     def create_checkout(self, request: PspCheckoutRequest) -> str:
-        plan = self.faults()
-        if plan.latencyMs:
-            time.sleep(plan.latencyMs / 1000)
         # Journaled as the JSON a PSP API would receive.
         sent = {re.sub(r"_(\w)", lambda m: m.group(1).upper(), key): value for key, value in asdict(request).items()}
         with self._writer.begin() as conn:

@@ -171,6 +171,15 @@ payments = _table(
     Column("amount", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+idempotency_keys = _table(
+    "idempotency_keys",
+    Column("scope", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("state", String, nullable=False),
+    Column("status", Integer),
+    Column("body", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
 # Run-wide settings (seed, token secret) and per-prefix id counters.
 settings = _table(
     "settings",
@@ -188,6 +197,7 @@ for entity, table in (
     (model.SessionToken, session_tokens),
     (model.Order, orders),
     (model.Payment, payments),
+    (model.IdempotencyRecord, idempotency_keys),
 ):
     mapper_registry.map_imperatively(entity, table)
 
@@ -231,6 +241,9 @@ class SqlTransaction:
 
     def add(self, entity: object) -> None:
         self._session.add(entity)
+
+    def delete(self, entity: object) -> None:
+        self._session.delete(entity)
 
     def find(self, kind: type[T], **where: Any) -> list[T]:
         table = inspect(kind).local_table

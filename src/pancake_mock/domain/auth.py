@@ -26,6 +26,11 @@ class MerchantPrincipal:
     merchant_id: str
     environment: str
 
+    @property
+    def caller(self) -> str:
+        """Who is asking, for scoping idempotency keys."""
+        return f"merchant:{self.merchant_id}:{self.environment}"
+
 
 @dataclass(frozen=True)
 class StorefrontPrincipal:
@@ -34,11 +39,19 @@ class StorefrontPrincipal:
     store_id: str
     environment: str
 
+    @property
+    def caller(self) -> str:
+        return f"store:{self.store_id}:{self.environment}"
+
 
 @dataclass(frozen=True)
 class BuyerPrincipal:
     token: SessionToken
     environment: str
+
+    @property
+    def caller(self) -> str:
+        return f"buyer:{self.token.store_id}:{self.token.buyer_identity}:{self.environment}"
 
     @property
     def store_id(self) -> str:

@@ -36,8 +36,10 @@ INVALID_FIELD = Problem(400, "Invalid field: {field} must be {expected}", "gatew
 UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allowed}", "gateway")
 INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
 INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
+IDEMPOTENCY_IN_FLIGHT = Problem(409, "Idempotent request is already being processed", "gateway")
 NOT_FOUND = Problem(404, "Not found", "gateway")
 METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
+PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")
 UNSUPPORTED_MEDIA_TYPE = Problem(415, "Content-Type must be application/json", "gateway")
 INTERNAL = Problem(500, "Internal server error", "gateway")
 
@@ -55,6 +57,7 @@ MISSING_STORE_OR_PRODUCT = Problem(400, "Missing required field: provide storeId
 EXPECTED_FORMAT = Problem(400, "Expected format: {prefix}_xxx", "gateway")
 STORE_NOT_FOUND = Problem(404, "Store not found", "store")
 STORE_NOT_ACTIVE = Problem(403, "Store not active", "store")
+STORE_NOT_PRODUCTION_ENABLED = Problem(403, "Store not production enabled", "store")
 PRODUCT_NOT_FOUND = Problem(404, "Product not found", "product")
 PRODUCT_NOT_IN_STORE = Problem(403, "Product not in store", "product")
 PRODUCT_NOT_ACTIVE = Problem(400, "Product is not active", "product")
@@ -79,6 +82,7 @@ MISSING_BUYER_EMAIL = Problem(400, "Missing buyerEmail: provide in request body 
 INVALID_BUYER_EMAIL = Problem(400, "Invalid buyerEmail", "order")
 SESSION_WRONG_STORE = Problem(403, "Session does not belong to this store", "order")
 SESSION_INVALID = Problem(409, "Checkout session invalid, please re-enter checkout", "order")
+PSP_FAILED = Problem(500, "Internal server error", "order")
 
 # Billing detail and tax.
 INVALID_COUNTRY = Problem(400, "Invalid billingDetail.country: expected an ISO 3166-1 alpha-2 code", "order")
@@ -87,6 +91,3 @@ BUSINESS_NAME_REQUIRED = Problem(400, "businessName is required when isBusiness 
 TAX_ID_REQUIRED = Problem(400, "taxId is required for EU business purchases", "order")
 INVALID_TAX_ID = Problem(400, "Invalid taxId: not a valid VAT number for {country}", "order")
 TAX_ID_COUNTRY_MISMATCH = Problem(400, "taxId does not belong to billing country {country}", "order")
-STORE_NOT_PRODUCTION_ENABLED = Problem(403, "Store not production enabled", "store")
-PSP_FAILED = Problem(500, "Internal server error", "order")
-PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")

@@ -129,3 +129,15 @@ class Payment:
     currency: str
     amount: str
     created_at: datetime
+
+
+@dataclass
+class IdempotencyRecord:
+    """One `X-Idempotency-Key` of one caller: in flight, or the 2xx answer to replay."""
+
+    scope: str
+    key: str
+    state: str  # in_flight | completed
+    created_at: datetime
+    status: int | None = None
+    body: str | None = None

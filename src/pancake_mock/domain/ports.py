@@ -20,6 +20,10 @@ class Transaction(Protocol):
 
     def add(self, entity: object) -> None: ...
 
+    def delete(self, entity: object) -> None: ...
+
+    def flush(self) -> None: ...
+
     def find(self, kind: type[T], **where: Any) -> list[T]: ...
 
     def new_id(self, prefix: str) -> str:
@@ -46,5 +50,8 @@ class PspUnavailable(Exception):
 
 
 class Psp(Protocol):
+    def delay(self) -> None:
+        """Wait as long as the PSP is currently slow (before any store lock is taken)."""
+
     def create_checkout(self, request: PspCheckoutRequest) -> str:
         """Create a hosted checkout and return its URL, or raise PspUnavailable."""

@@ -13,10 +13,11 @@ from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from connexion.operations import AbstractOperation
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..adapters import keys
-from ..domain import auth, errors
+from ..domain import auth, errors, idempotency
 from ..domain.model import ENVIRONMENTS
 
 if t.TYPE_CHECKING:
@@ -102,9 +103,11 @@ class GatewayOperation:
         body = b"".join(chunks)
 
         principal = None
+        idempotency_key = None
         if self.requirements:
             headers = Headers(scope=scope)
             principal = await run_in_threadpool(self.authenticate, self._choose(headers), scope, headers, body)
+            idempotency_key = headers.get("x-idempotency-key")
         scope.setdefault("extensions", {}).setdefault("connexion_context", {})["principal"] = principal
         # The body is whole now: downstream readers (Werkzeug ignores chunked input) get a length.
         headers = MutableHeaders(scope=scope)
@@ -120,7 +123,42 @@ class GatewayOperation:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.next_app(scope, replay, send)
+        if idempotency_key is None:
+            await self.next_app(scope, replay, send)
+        else:
+            await self.idempotent(f"{principal.caller}:{scope['path']}", idempotency_key, scope, replay, send)
+
+    async def idempotent(self, caller: str, key: str, scope: Scope, receive: Receive, send: Send) -> None:
+        store, clock = self.authenticate.mock.store, self.authenticate.mock.clock
+
+        def claim():
+            idempotency.check_key(key)
+            with store.transaction() as tx:
+                return idempotency.claim(tx, caller, key, clock.now())
+
+        kept = await run_in_threadpool(claim)
+        if kept is not None:
+            replay_answer = Response(kept.body, kept.status, {"X-Idempotent-Replayed": "true"}, "application/json")
+            await replay_answer(scope, receive, send)
+            return
+        status, chunks = 500, []
+
+        async def capture(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        def settle():
+            with store.transaction() as tx:
+                idempotency.settle(tx, caller, key, status, b"".join(chunks).decode())
+
+        try:
+            await self.next_app(scope, receive, capture)
+        finally:  # an exception here is answered upstream as an error: the key is freed
+            await run_in_threadpool(settle)
 
 
 class GatewayAPI(RoutedAPI[GatewayOperation]):

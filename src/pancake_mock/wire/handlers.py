@@ -71,6 +71,7 @@ class Handlers:
         return self._create_order(body, SUBSCRIPTION)
 
     def _create_order(self, body: dict, order_type: str) -> dict:
+        self.mock.psp.delay()
         with self.mock.store.transaction() as tx:
             order = orders.create_order(
                 tx, self.mock.psp, _principal(), body, order_type, self.mock.clock.now(), self.mock.order_rules
