@@ -54,40 +54,37 @@ class UtcDateTime(TypeDecorator):
 
 metadata = MetaData()
 mapper_registry = registry()
-Text = String  # lengths are not enforced by SQLite; the contract bounds inputs
-
-
-def _table(name: str, *columns: Any) -> Table:
-    return Table(name, metadata, *columns)
-
-
-merchants = _table(
+merchants = Table(
     "merchants",
+    metadata,
     Column("id", String, primary_key=True),
-    Column("name", Text, nullable=False),
+    Column("name", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-api_keys = _table(
+api_keys = Table(
     "api_keys",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("merchant_id", String, nullable=False, index=True),
     Column("environment", String, nullable=False),
-    Column("public_key_pem", Text, nullable=False),
+    Column("public_key_pem", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-stores = _table(
+stores = Table(
     "stores",
+    metadata,
     Column("id", String, primary_key=True),
     Column("merchant_id", String, nullable=False, index=True),
-    Column("name", Text, nullable=False),
+    Column("name", String, nullable=False),
     Column("slug", String, nullable=False, unique=True),
     Column("status", String, nullable=False),
     Column("prod_enabled", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
-products = _table(
+products = Table(
     "products",
+    metadata,
     Column("id", String, primary_key=True),
     Column("store_id", String, nullable=False, index=True),
     Column("type", String, nullable=False),
@@ -97,20 +94,22 @@ products = _table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
-product_versions = _table(
+product_versions = Table(
     "product_versions",
+    metadata,
     Column("product_id", String, primary_key=True),
     Column("number", Integer, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("description", Text),
+    Column("name", String, nullable=False),
+    Column("description", String),
     Column("prices", JSON, nullable=False),
     Column("media", JSON, nullable=False),
-    Column("success_url", Text),
+    Column("success_url", String),
     Column("metadata", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-checkout_sessions = _table(
+checkout_sessions = Table(
     "checkout_sessions",
+    metadata,
     Column("id", String, primary_key=True),
     Column("store_id", String, nullable=False),
     Column("product_id", String, nullable=False),
@@ -120,27 +119,29 @@ checkout_sessions = _table(
     Column("currency", String, nullable=False),
     Column("price", JSON, nullable=False),
     Column("status", String, nullable=False),
-    Column("buyer_email", Text),
+    Column("buyer_email", String),
     Column("billing_detail", JSON),
-    Column("success_url", Text),
+    Column("success_url", String),
     Column("metadata", JSON, nullable=False),
-    Column("order_merchant_external_id", Text),
+    Column("order_merchant_external_id", String),
     Column("options", JSON, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-session_tokens = _table(
+session_tokens = Table(
     "session_tokens",
+    metadata,
     Column("id", String, primary_key=True),
     Column("store_id", String, nullable=False),
-    Column("buyer_identity", Text, nullable=False),
+    Column("buyer_identity", String, nullable=False),
     Column("role", String, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
 )
-orders = _table(
+orders = Table(
     "orders",
+    metadata,
     Column("id", String, primary_key=True),
     Column("type", String, nullable=False),
     Column("status", String, nullable=False),
@@ -150,20 +151,21 @@ orders = _table(
     Column("product_id", String, nullable=False),
     Column("product_version", Integer, nullable=False),
     Column("environment", String, nullable=False),
-    Column("buyer_email", Text, nullable=False),
+    Column("buyer_email", String, nullable=False),
     Column("buyer_ip", String),
     Column("billing_detail", JSON, nullable=False),
     Column("currency", String, nullable=False),
     Column("price_snapshot", JSON, nullable=False),
-    Column("success_url", Text),
+    Column("success_url", String),
     Column("metadata", JSON, nullable=False),
-    Column("order_merchant_external_id", Text),
+    Column("order_merchant_external_id", String),
     Column("payment_id", String),
-    Column("checkout_url", Text),
+    Column("checkout_url", String),
     Column("created_at", UtcDateTime, nullable=False),
 )
-payments = _table(
+payments = Table(
     "payments",
+    metadata,
     Column("id", String, primary_key=True),
     Column("order_id", String, nullable=False, index=True),
     Column("status", String, nullable=False),
@@ -171,18 +173,20 @@ payments = _table(
     Column("amount", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
-idempotency_keys = _table(
+idempotency_keys = Table(
     "idempotency_keys",
+    metadata,
     Column("scope", String, primary_key=True),
     Column("key", String, primary_key=True),
     Column("state", String, nullable=False),
     Column("status", Integer),
-    Column("body", Text),
+    Column("body", String),
     Column("created_at", UtcDateTime, nullable=False),
 )
 # Run-wide settings (seed, token secret) and per-prefix id counters.
-settings = _table(
+settings = Table(
     "settings",
+    metadata,
     Column("key", String, primary_key=True),
     Column("value", JSON, nullable=False),
 )
@@ -316,7 +320,6 @@ class Store:
     """Where the mock's state lives. `transaction()` for writes, `snapshot()` for reads."""
 
     def __init__(self, url: str):
-        self.url = url
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(immediate=True)
         self.seed = ""

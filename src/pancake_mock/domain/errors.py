@@ -68,7 +68,6 @@ AMOUNT_PRECISION = Problem(400, "Invalid field: {field} has more decimals than {
 NAME_TOO_LONG = Problem(400, "name must not exceed {limit} characters", "product")
 
 # Checkout sessions.
-EXPIRES_IN_OUT_OF_RANGE = Problem(400, "expiresInSeconds must be between 1 and {limit}", "order")
 INVALID_SUCCESS_URL = Problem(400, "successUrl must be an absolute http(s) URL", "order")
 PAYMENT_METHODS_CONFLICT = Problem(400, "includePaymentMethods and excludePaymentMethods are mutually exclusive", "order")
 PAYMENT_METHOD_UNSUPPORTED = Problem(400, "Payment method not available for {currency}: {method}", "order")
