@@ -10,22 +10,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from pancake_mock import contract
+from pancake_mock.contract import SEED_ERRORS
 from pancake_mock.domain import errors
-
-# The seed's error table for create-order (status, errors[0].message), verbatim: a hard contract.
-SEED_ERRORS = [
-    (400, "Invalid JSON body"),
-    (400, "Missing required field: checkoutSessionId"),
-    (400, "Session product type mismatch: expected onetime"),
-    (400, "Environment mismatch between request and session"),
-    (400, "Missing billingDetail: provide in request body or pre-fill in checkout session"),
-    (400, "State is required for US/CA"),
-    (400, "Missing buyerEmail: provide in request body or pre-fill in checkout session"),
-    (401, "Authentication failed"),
-    (403, "Session does not belong to this store"),
-    (409, "Checkout session invalid, please re-enter checkout"),
-    (500, "Internal server error"),
-]
 
 
 @pytest.mark.parametrize("path", [contract.API_SPEC, contract.CONTROL_SPEC], ids=lambda p: p.name)

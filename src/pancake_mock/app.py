@@ -45,10 +45,13 @@ class Settings:
     seed: int = 0
     database_url: str | None = None
     seller_country: str | None = None
+    tax_rates: Path | None = None  # a rates.toml of one's own instead of the packaged one
+    ip_fixtures: Path | None = None  # an ip_fixtures.json of one's own
 
     def to_env(self) -> dict[str, str]:
         values = {"DATA_DIR": str(self.data_dir), "BASE_URL": self.base_url, "SEED": str(self.seed),
-                  "DATABASE_URL": self.database_url or "", "SELLER_COUNTRY": self.seller_country or ""}
+                  "DATABASE_URL": self.database_url or "", "SELLER_COUNTRY": self.seller_country or "",
+                  "TAX_RATES": str(self.tax_rates or ""), "IP_FIXTURES": str(self.ip_fixtures or "")}
         return {ENV_PREFIX + key: value for key, value in values.items()}
 
     @classmethod
@@ -60,7 +63,20 @@ class Settings:
             seed=int(env.get("SEED", "0")),
             database_url=env.get("DATABASE_URL") or None,
             seller_country=env.get("SELLER_COUNTRY") or None,
+            tax_rates=Path(env["TAX_RATES"]) if env.get("TAX_RATES") else None,
+            ip_fixtures=Path(env["IP_FIXTURES"]) if env.get("IP_FIXTURES") else None,
         )
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message says which file and why."""
+
+
+def _load(path: Path, loader):
+    try:
+        return loader(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(f"cannot load {path}: {error!r}") from error
 
 
 class Mock:
@@ -74,7 +90,11 @@ class Mock:
         self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
         self.store.seed = str(settings.seed)
         self.psp = FakePsp(sqlite_url(str(settings.data_dir / "psp.sqlite3")), self.clock, self.base_url)
-        self.order_rules = OrderRules(seller=tax.SellerEstablishment(settings.seller_country))
+        self.order_rules = OrderRules(
+            seller=tax.SellerEstablishment(settings.seller_country),
+            rates=_load(settings.tax_rates, tax.load_rate_table) if settings.tax_rates else tax.RATE_TABLE,
+            ip_map=_load(settings.ip_fixtures, tax.load_ip_map) if settings.ip_fixtures else tax.DEFAULT_IP_MAP,
+        )
         self.credentials = self.prepare()
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import uvicorn
 
-from .app import DEFAULT_PORT, Mock, Settings
+from . import lint
+from .app import DEFAULT_PORT, ConfigError, Mock, Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -19,8 +21,14 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         database_url=args.database_url,
         seller_country=args.seller_country,
+        tax_rates=Path(args.tax_rates).resolve() if args.tax_rates else None,
+        ip_fixtures=Path(args.ip_fixtures).resolve() if args.ip_fixtures else None,
     )
-    mock = Mock(settings)  # seeds an empty data dir and writes credentials.json before workers start
+    try:
+        mock = Mock(settings)  # seeds an empty data dir and writes credentials.json before workers start
+    except ConfigError as error:
+        print(f"pancake-mock: {error}", file=sys.stderr)
+        return 2
     existing_seed = mock.store_seed()
     if existing_seed != settings.seed:
         print(f"note: {settings.data_dir} was seeded with --seed {existing_seed}; ids follow that seed")
@@ -55,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--database-url", help="SQLAlchemy URL instead of the SQLite file in the data dir")
     serve.add_argument("--base-url", help="public URL of this mock, if not http://HOST:PORT")
     serve.add_argument("--seller-country", help="ISO code where the merchant of record is established")
+    serve.add_argument("--tax-rates", metavar="FILE", help="a rates.toml to use instead of the packaged one")
+    serve.add_argument("--ip-fixtures", metavar="FILE", help="an ip_fixtures.json to use instead of the packaged one")
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--access-log", action="store_true")
+    lint.add_parser(commands)
     args = parser.parse_args(argv)
-    return _serve(args)
+    return lint.run(args) if args.command == "lint" else _serve(args)

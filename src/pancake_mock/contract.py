@@ -19,6 +19,21 @@ SPEC_DIR = next(p for p in (_HERE / "openapi", _HERE.parents[1] / "openapi") if 
 API_SPEC = SPEC_DIR / "pancake.yaml"
 CONTROL_SPEC = SPEC_DIR / "control.yaml"
 
+# The seed's create-order error table (status, errors[0].message), verbatim: a hard contract.
+SEED_ERRORS: tuple[tuple[int, str], ...] = (
+    (400, "Invalid JSON body"),
+    (400, "Missing required field: checkoutSessionId"),
+    (400, "Session product type mismatch: expected onetime"),
+    (400, "Environment mismatch between request and session"),
+    (400, "Missing billingDetail: provide in request body or pre-fill in checkout session"),
+    (400, "State is required for US/CA"),
+    (400, "Missing buyerEmail: provide in request body or pre-fill in checkout session"),
+    (401, "Authentication failed"),
+    (403, "Session does not belong to this store"),
+    (409, "Checkout session invalid, please re-enter checkout"),
+    (500, "Internal server error"),
+)
+
 
 @cache
 def _read(path: Path) -> dict:

@@ -8,7 +8,7 @@ import pycountry
 import pytest
 
 from pancake_mock.domain.tax import LocationEvidence
-from pancake_mock.domain.tax.evidence import ip_country, location_evidence
+from pancake_mock.domain.tax import DEFAULT_IP_MAP
 
 DOCUMENTATION_BLOCKS = [ipaddress.ip_network(n) for n in
                         ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
@@ -37,7 +37,7 @@ def test_fixture_map_holds_only_documentation_addresses_and_iso_countries():
     ("2001:DB8:1:ffff::abcd", "US"),
 ])
 def test_mapped_addresses(address, country):
-    assert ip_country(address) == country
+    assert DEFAULT_IP_MAP.country(address) == country
 
 
 @pytest.mark.parametrize("address", [
@@ -47,17 +47,17 @@ def test_mapped_addresses(address, country):
     "8.8.8.8",             # a real address: no GeoIP, so unknown
 ])
 def test_unknown_or_unparseable_addresses_are_simply_not_in_the_map(address):
-    assert ip_country(address) is None
+    assert DEFAULT_IP_MAP.country(address) is None
 
 
 def test_evidence_records_agreement_disagreement_and_absence():
-    assert location_evidence("DE", "192.0.2.10") == LocationEvidence("DE", "DE", True)
-    assert location_evidence("DE", "192.0.2.200") == LocationEvidence("DE", "US", False)
-    assert location_evidence("DE", "203.0.113.250") == LocationEvidence("DE", None, None)
-    assert location_evidence("DE", None) == LocationEvidence("DE", None, None)
+    assert DEFAULT_IP_MAP.evidence("DE", "192.0.2.10") == LocationEvidence("DE", "DE", True)
+    assert DEFAULT_IP_MAP.evidence("DE", "192.0.2.200") == LocationEvidence("DE", "US", False)
+    assert DEFAULT_IP_MAP.evidence("DE", "203.0.113.250") == LocationEvidence("DE", None, None)
+    assert DEFAULT_IP_MAP.evidence("DE", None) == LocationEvidence("DE", None, None)
 
 
 def test_countries_are_compared_literally():
     # Monaco is taxed as France, but as evidence of location a French IP is another country.
-    assert location_evidence("MC", "192.0.2.70").consistent is False
-    assert location_evidence("MC", "203.0.113.225").consistent is True
+    assert DEFAULT_IP_MAP.evidence("MC", "192.0.2.70").consistent is False
+    assert DEFAULT_IP_MAP.evidence("MC", "203.0.113.225").consistent is True

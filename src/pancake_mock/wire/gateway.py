@@ -83,6 +83,8 @@ class GatewayOperation:
         self.next_app = next_app
         self.authenticate = authenticate
         self.requirements = [frozenset(requirement) for requirement in operation.security or ()]
+        # Idempotency applies where the contract offers the header.
+        self.idempotent_writes = any(p.get("name", "").lower() == "x-idempotency-key" for p in operation.parameters)
 
     def _choose(self, headers: Headers) -> frozenset[str]:
         for requirement in self.requirements:
@@ -107,7 +109,7 @@ class GatewayOperation:
         if self.requirements:
             headers = Headers(scope=scope)
             principal = await run_in_threadpool(self.authenticate, self._choose(headers), scope, headers, body)
-            idempotency_key = headers.get("x-idempotency-key")
+            idempotency_key = headers.get("x-idempotency-key") if self.idempotent_writes else None
         scope.setdefault("extensions", {}).setdefault("connexion_context", {})["principal"] = principal
         # The body is whole now: downstream readers (Werkzeug ignores chunked input) get a length.
         headers = MutableHeaders(scope=scope)

@@ -50,6 +50,11 @@ class Handlers:
         url = f"{self.mock.base_url}/store/{store.slug}/checkout/{session.id}"
         return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
 
+    def preview_tax(self, body: dict) -> dict:
+        with self.mock.store.snapshot() as tx:
+            quote = orders.preview_tax(tx, _principal(), body, self.mock.clock.now(), self.mock.order_rules)
+        return ok(quote)
+
     def create_onetime_product(self, body: dict) -> dict:
         with self.mock.store.transaction() as tx:
             product, version = catalog.create_product(

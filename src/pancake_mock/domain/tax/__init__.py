@@ -36,6 +36,7 @@ Choices where the reference leaves one open:
 
 from .billing import normalize_billing
 from .engine import compute_tax
+from .evidence import DEFAULT_IP_MAP, IpMap, load_ip_map
 from .model import (
     DEFAULT_SELLER,
     TAX_CATEGORIES,
@@ -46,16 +47,23 @@ from .model import (
     TaxLine,
     TaxResult,
 )
+from .rates import RATE_TABLE, RateTable, load_rate_table
 
 __all__ = [
+    "DEFAULT_IP_MAP",
     "DEFAULT_SELLER",
+    "RATE_TABLE",
     "TAX_CATEGORIES",
     "TREATMENTS",
     "BillingDetail",
+    "IpMap",
     "LocationEvidence",
+    "RateTable",
     "SellerEstablishment",
     "TaxLine",
     "TaxResult",
     "compute_tax",
+    "load_ip_map",
+    "load_rate_table",
     "normalize_billing",
 ]

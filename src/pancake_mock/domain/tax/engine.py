@@ -8,10 +8,10 @@ from decimal import Decimal
 from .. import errors
 from ..money import quantize
 from .billing import normalize_billing, proves_registration
-from .evidence import location_evidence
+from .evidence import DEFAULT_IP_MAP, IpMap
 from .jurisdictions import TAXED_AS, country_of, tax_jurisdiction
 from .model import DEFAULT_SELLER, TAX_CATEGORIES, BillingDetail, SellerEstablishment, TaxLine, TaxResult
-from .rates import RATE_TABLE, RateRow
+from .rates import RATE_TABLE, RateRow, RateTable
 
 _ZERO = Decimal("0")
 
@@ -25,8 +25,13 @@ def compute_tax(
     as_of: datetime,
     buyer_ip: str | None = None,
     seller: SellerEstablishment = DEFAULT_SELLER,
+    rates: RateTable = RATE_TABLE,
+    ip_map: IpMap = DEFAULT_IP_MAP,
 ) -> TaxResult:
-    """Tax on a tax-exclusive `subtotal`, each line rounded half-up to the currency's minor unit."""
+    """Tax on a tax-exclusive `subtotal`, each line rounded half-up to the currency's minor unit.
+
+    `rates` and `ip_map` default to the packaged data files; a deployment may load its own.
+    """
     if tax_category not in TAX_CATEGORIES:
         raise errors.UNKNOWN_FIELD_VALUE.error(field="taxCategory", allowed=", ".join(TAX_CATEGORIES))
     if subtotal < 0:
@@ -34,7 +39,7 @@ def compute_tax(
     billing = normalize_billing(billing)
     currency = currency.upper()
     subtotal = quantize(subtotal, currency)
-    treatment, charges = _assess(billing, tax_category, as_of.date(), _seller_country(seller))
+    treatment, charges = _assess(rates, billing, tax_category, as_of.date(), _seller_country(seller))
     lines = tuple(
         TaxLine(row.jurisdiction, row.tax, rate, quantize(subtotal * rate, currency)) for row, rate in charges
     )
@@ -48,26 +53,26 @@ def compute_tax(
         treatment=treatment,
         lines=lines,
         billing=billing,
-        evidence=location_evidence(billing.country, buyer_ip),
+        evidence=ip_map.evidence(billing.country, buyer_ip),
         tax_category=tax_category,
     )
 
 
 def _assess(
-    billing: BillingDetail, category: str, on: date, seller_country: str | None
+    rates: RateTable, billing: BillingDetail, category: str, on: date, seller_country: str | None
 ) -> tuple[str, list[tuple[RateRow, Decimal]]]:
     """The treatment, and each tax row with the rate this buyer bears (0 when reverse-charged)."""
     jurisdiction = tax_jurisdiction(billing)
     if jurisdiction is None:
         return "outside_tax_area", []
     country = country_of(jurisdiction)
-    if not RATE_TABLE.collects_in(country, on):
+    if not rates.collects_in(country, on):
         return "not_collecting", []
     # A seller established in the buyer's country makes a domestic supply: no reverse charge.
     self_accounting = seller_country != country and proves_registration(billing, country)
     charges: list[tuple[RateRow, Decimal]] = []
     charged = business_exempt = False
-    for row in RATE_TABLE.in_force(jurisdiction, on):
+    for row in rates.in_force(jurisdiction, on):
         if category not in row.categories or (row.scope == "b2b_only" and not billing.is_business):
             continue
         if row.scope == "b2c_business_exempt" and billing.is_business:
