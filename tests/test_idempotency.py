@@ -73,3 +73,16 @@ def test_same_key_in_flight_is_409(api):
     worker.join()
     assert results["first"].status_code == 200
     assert error_of(second) == (409, "Idempotent request is already being processed")
+
+
+def test_the_key_is_settled_before_the_client_sees_the_answer(api):
+    # Retrying the instant an answer arrives must find the key freed (after a failure) or kept
+    # (after a success), never still "in flight".
+    token = api.issue_token()
+    for attempt in range(20):
+        session = api.create_session()
+        body = {"checkoutSessionId": session, "buyerEmail": "a@b.co", "billingDetail": US_OR}
+        api.psp_faults({"failNext": 1})
+        statuses = [api.create_order(body, token, headers={"X-Idempotency-Key": f"hammer-{attempt}"}).status_code
+                    for _ in range(3)]
+        assert statuses == [500, 200, 200], (attempt, statuses)

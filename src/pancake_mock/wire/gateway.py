@@ -143,24 +143,25 @@ class GatewayOperation:
             replay_answer = Response(kept.body, kept.status, {"X-Idempotent-Replayed": "true"}, "application/json")
             await replay_answer(scope, receive, send)
             return
-        status, chunks = 500, []
+        held: list[dict] = []
 
-        async def capture(message: dict) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def hold(message: dict) -> None:
+            held.append(message)
 
-        def settle():
+        def settle() -> None:
+            start = next((m for m in held if m["type"] == "http.response.start"), None)
+            body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
             with store.transaction() as tx:
-                idempotency.settle(tx, caller, key, status, b"".join(chunks).decode())
+                idempotency.settle(tx, caller, key, start["status"] if start else 500, body.decode())
 
+        # The answer is held until the key is settled: a client retrying the moment it has the
+        # answer must find the key kept or freed, never still "in flight".
         try:
-            await self.next_app(scope, receive, capture)
-        finally:  # an exception here is answered upstream as an error: the key is freed
+            await self.next_app(scope, receive, hold)
+        finally:  # an exception is answered upstream as an error, which frees the key
             await run_in_threadpool(settle)
+        for message in held:
+            await send(message)
 
 
 class GatewayAPI(RoutedAPI[GatewayOperation]):
