@@ -1,15 +1,44 @@
-"""Every HTTP test drives a real mock: `pancake-mock serve` on a free loopback port."""
+"""Every HTTP test drives a real mock: `pancake-mock serve` on a free loopback port, over the
+default SQLite store and over PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+import postgres
 from support import MockServer
+
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> MockServer:
-    with MockServer.start(tmp_path_factory.mktemp("mock")) as running:
+def pg_cluster():
+    if not postgres.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: CI must test the PostgreSQL store")
+        pytest.skip("PostgreSQL server binaries (initdb) are not installed")
+    cluster = postgres.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def backend_args(request):
+    """Extra `serve` arguments selecting a store: a fresh PostgreSQL database per call."""
+
+    def make(backend: str) -> list[str]:
+        if backend == "sqlite":
+            return []
+        return ["--database-url", request.getfixturevalue("pg_cluster").new_database()]
+
+    return make
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request, tmp_path_factory, backend_args) -> MockServer:
+    with MockServer.start(tmp_path_factory.mktemp(f"mock-{request.param}"), *backend_args(request.param)) as running:
         yield running
 
 

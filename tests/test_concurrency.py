@@ -34,9 +34,10 @@ def test_one_order_per_session(api):
     _assert_one_winner(api, session, _race(api, session))
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory):
-    with MockServer.start(tmp_path_factory.mktemp("workers"), "--workers", "2") as server:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def two_workers(request, tmp_path_factory, backend_args):
+    data_dir = tmp_path_factory.mktemp(f"workers-{request.param}")
+    with MockServer.start(data_dir, "--workers", "2", *backend_args(request.param)) as server:
         yield server
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from support import MockServer, free_port
 
 
-def test_state_survives_a_restart(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_state_survives_a_restart(tmp_path, backend, backend_args):
     port = free_port()
-    with MockServer.start(tmp_path, port=port) as server:
+    store = backend_args(backend)
+    with MockServer.start(tmp_path, *store, port=port) as server:
         client = server.client()
         credentials = server.credentials
         session = client.create_session(buyerEmail="keep@example.com")
         body = {"checkoutSessionId": session, "billingDetail": {"country": "FR", "isBusiness": False}}
         assert client.create_order(body).status_code == 200
         before = client.orders()
-    with MockServer.start(tmp_path, port=port) as server:
+    with MockServer.start(tmp_path, *store, port=port) as server:
         client = server.client()
         assert server.credentials == credentials
         assert client.orders() == before

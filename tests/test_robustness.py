@@ -100,3 +100,14 @@ def test_a_failed_request_changes_nothing(api):
     api.create_order({"checkoutSessionId": session, "billingDetail": {"country": "XX", "isBusiness": False}, "buyerEmail": "a@b.co"})
     assert httpx.get(f"{api.base_url}/_mock/orders").json() == before
     assert api.session_record(session)["status"] == "open"
+
+
+@pytest.mark.parametrize("raw", [b'{"checkoutSessionId": "cs_\\u0000x"}', b'{"checkoutSessionId": "\\ud8d7"}',
+                                 b'{"checkoutSessionId": "cs_1", "\\u0000": 1}'])
+def test_text_no_store_can_hold_is_a_400(api, raw):
+    assert error_of(api.create_order({}, raw=raw)) == (400, "Invalid JSON body: text must be Unicode without NUL characters")
+
+
+def test_control_plane_lookups_with_unstorable_text_find_nothing(api):
+    assert api.orders("cs_\x00") == []
+    assert error_of(api.send("GET", "/_mock/checkout-sessions/cs_%00")) == (404, "Not found")

@@ -89,7 +89,9 @@ class Mock:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
         self.store.seed = str(settings.seed)
-        self.psp = FakePsp(sqlite_url(str(settings.data_dir / "psp.sqlite3")), self.clock, self.base_url)
+        # The PSP keeps its own tables: in the shared PostgreSQL database, or a file of its own.
+        psp_url = settings.database_url or sqlite_url(str(settings.data_dir / "psp.sqlite3"))
+        self.psp = FakePsp(psp_url, self.clock, self.base_url)
         self.order_rules = OrderRules(
             seller=tax.SellerEstablishment(settings.seller_country),
             rates=_load(settings.tax_rates, tax.load_rate_table) if settings.tax_rates else tax.RATE_TABLE,

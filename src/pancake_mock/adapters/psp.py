@@ -61,14 +61,17 @@ class FaultPlan:
 
 
 class FakePsp:
+    WRITER_LOCK = 0x70737020  # "psp ": its own lock, so an order transaction never waits on itself
+
     def __init__(self, url: str, clock: Clock, base_url: str):
-        self._engine = make_engine(url)
+        self._engine = make_engine(url, self.WRITER_LOCK)
         self._writer = self._engine.execution_options(immediate=True)
         self._clock = clock
         self.base_url = base_url.rstrip("/")
 
     def create_schema(self) -> None:
-        psp_metadata.create_all(self._engine)
+        with self._writer.begin() as connection:
+            psp_metadata.create_all(connection)
 
     def reset(self) -> None:
         with self._writer.begin() as conn:

@@ -1,9 +1,11 @@
-"""State in SQL through SQLAlchemy: SQLite by default (a WAL file shared by every worker).
+"""State in SQL through SQLAlchemy: SQLite by default (a WAL file shared by every worker), or
+PostgreSQL by URL.
 
 The domain's dataclasses are mapped imperatively, so `domain/` never imports SQLAlchemy. Each
-write path is one `transaction()`: on SQLite it starts with `BEGIN IMMEDIATE`, which takes the
-write lock up front and serializes writers across threads and processes, so "read, check, write"
-sequences (one order per session, single-use tokens) cannot interleave.
+write path is one `transaction()` that holds the store's writer lock from its first statement:
+`BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL. Writers are thus
+serialized across threads, processes and hosts, so "read, check, write" sequences (one order per
+session, single-use tokens, id counters, idempotency keys) cannot interleave. Reads never wait.
 """
 
 from __future__ import annotations
@@ -210,9 +212,29 @@ def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
+def database_url(url: str) -> str:
+    """PostgreSQL URLs as people write them, driven by psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def make_engine(url: str, writer_lock: int) -> Engine:
+    """An engine whose `execution_options(immediate=True)` connections hold the writer lock.
+
+    `writer_lock` names the lock on PostgreSQL, where several stores may share one database.
+    """
+    url = database_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+
+        @event.listens_for(engine, "begin")
+        def _lock(connection):
+            if connection.get_execution_options().get("immediate", False):
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({writer_lock})")
+
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -233,6 +255,20 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def storable_text(text: str) -> bool:
+    """Whether every store can hold this text: PostgreSQL refuses NUL, and UTF-8 lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _matchable(key: Any) -> bool:
+    """False for a lookup no stored row can match (no stored text is unstorable)."""
+    return all(storable_text(part) for part in (key if isinstance(key, tuple) else (key,)) if isinstance(part, str))
+
+
 class SqlTransaction:
     """The domain's `Transaction` port over one SQLAlchemy session."""
 
@@ -241,6 +277,8 @@ class SqlTransaction:
         self._seed = seed
 
     def get(self, kind: type[T], key: Any) -> T | None:
+        if not _matchable(key):
+            return None
         return self._session.get(kind, key)
 
     def add(self, entity: object) -> None:
@@ -251,6 +289,8 @@ class SqlTransaction:
 
     def find(self, kind: type[T], **where: Any) -> list[T]:
         table = inspect(kind).local_table
+        if not _matchable(tuple(where.values())):
+            return []
         query = select(kind)
         for name, value in where.items():
             query = query.where(table.c[name] == value)
@@ -319,13 +359,16 @@ mapper_registry.map_imperatively(_Setting, settings)
 class Store:
     """Where the mock's state lives. `transaction()` for writes, `snapshot()` for reads."""
 
+    WRITER_LOCK = 0x70616E63  # "panc"
+
     def __init__(self, url: str):
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, self.WRITER_LOCK)
         self._writer = self.engine.execution_options(immediate=True)
         self.seed = ""
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        with self._writer.begin() as connection:  # workers starting together create it once
+            metadata.create_all(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:

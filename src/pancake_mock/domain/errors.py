@@ -31,6 +31,7 @@ class Problem:
 
 # Gateway: transport, headers, body shape.
 INVALID_JSON = Problem(400, "Invalid JSON body", "gateway")
+INVALID_TEXT = Problem(400, "Invalid JSON body: text must be Unicode without NUL characters", "gateway")
 MISSING_FIELD = Problem(400, "Missing required field: {field}", "gateway")
 INVALID_FIELD = Problem(400, "Invalid field: {field} must be {expected}", "gateway")
 UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allowed}", "gateway")

@@ -15,15 +15,34 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from starlette.types import Receive, Scope
 
+from ..adapters.store import storable_text
 from ..domain import errors
 from ..domain.errors import ApiError
 
 
 def parse_json(raw: bytes) -> t.Any:
     try:
-        return json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.INVALID_JSON.error() from None
+    if not _storable(body):
+        raise errors.INVALID_TEXT.error()
+    return body
+
+
+def _storable(value: t.Any) -> bool:
+    """No NUL and no lone surrogate (JSON escapes allow both; UTF-8 and PostgreSQL text do not)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and not storable_text(item):
+            return False
+    return True
 
 
 def _field(error: ValidationError, schema: dict) -> str:
