@@ -22,13 +22,12 @@ from openapi_spec_validator import validate as validate_openapi
 
 from . import contract
 from .adapters import keys, seed
-from .adapters.clock import SystemClock
+from .adapters.clock import ShiftedClock
 from .adapters.psp import FakePsp
 from .adapters.store import Store, sqlite_url
 from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.orders import OrderRules
-from .domain.ports import Clock
 from .wire import envelope
 from .wire.gateway import gateway_middleware
 from .wire.handlers import Handlers
@@ -82,13 +81,15 @@ def _load(path: Path, loader):
 class Mock:
     """One mock's state and collaborators. Every worker process builds its own over the same store."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None):
+    def __init__(self, settings: Settings):
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
-        self.clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
+        store_url = settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3"))
+        self.store = Store(store_url)
         self.store.seed = str(settings.seed)
+        self.store.create_schema()
+        self.clock = ShiftedClock(store_url)  # business time: tests may move it
         # The PSP keeps its own tables: in the shared PostgreSQL database, or a file of its own.
         psp_url = settings.database_url or sqlite_url(str(settings.data_dir / "psp.sqlite3"))
         self.psp = FakePsp(psp_url, self.clock, self.base_url)
@@ -113,7 +114,6 @@ class Mock:
 
     def prepare(self) -> dict:
         """Seed an empty store (once, whichever worker gets there first) and write credentials.json."""
-        self.store.create_schema()
         self.psp.create_schema()
         with self.store.transaction() as tx:
             private_keys = tx.setting("devKeys")

@@ -363,7 +363,7 @@ def test_louisiana_saas_was_not_taxable_before_2025():
 
 
 def test_dates_before_the_rate_table_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ApiError):
         quote("DE", on=at(2022, 12, 31))
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from pancake_mock.domain.errors import ApiError
+
 from pancake_mock.domain.tax.jurisdictions import EU_VAT_PREFIXES
 from pancake_mock.domain.tax.rates import RATE_TABLE, load_rate_table
 
@@ -53,9 +55,9 @@ def test_a_row_not_yet_in_force_is_ignored_and_the_country_not_yet_collected():
 
 
 def test_dates_before_the_coverage_are_refused():
-    with pytest.raises(ValueError, match="2023-01-01"):
+    with pytest.raises(ApiError, match="No tax rates are recorded before 2023-01-01"):
         RATE_TABLE.in_force("DE", date(2022, 12, 31))
-    with pytest.raises(ValueError):
+    with pytest.raises(ApiError):
         RATE_TABLE.collects_in("DE", date(2022, 12, 31))
 
 

@@ -91,3 +91,4 @@ BUSINESS_NAME_REQUIRED = Problem(400, "businessName is required when isBusiness 
 TAX_ID_REQUIRED = Problem(400, "taxId is required for EU business purchases", "order")
 INVALID_TAX_ID = Problem(400, "Invalid taxId: not a valid VAT number for {country}", "order")
 TAX_ID_COUNTRY_MISMATCH = Problem(400, "taxId does not belong to billing country {country}", "order")
+TAX_DATE_NOT_COVERED = Problem(400, "No tax rates are recorded before {first}: the mock's clock is set earlier", "order")

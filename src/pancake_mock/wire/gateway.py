@@ -60,7 +60,7 @@ class Authenticator:
                 timestamp=values["X-Timestamp"],
                 signature=values["X-Signature"],
                 message=message,
-                now=self.mock.clock.now(),
+                now=self.mock.clock.wall.now(),  # clients sign with real time, whatever the mock's clock says
                 verify=keys.verify,
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+from datetime import datetime, timedelta, timezone
 
 from connexion import context
 
@@ -19,6 +20,18 @@ if t.TYPE_CHECKING:
 
 def _principal() -> t.Any:
     return context.context["principal"]
+
+
+YEARS = range(1970, 3000)  # where business time may go; far enough for any test, clear of overflow
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 date-time; one without a zone is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise errors.INVALID_FIELD.error(field="now", expected="an ISO 8601 date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Handlers:
@@ -101,6 +114,27 @@ class Handlers:
         if session is None:
             raise errors.NOT_FOUND.error()
         return views.session_record(session, self.mock.clock.now())
+
+    def get_clock(self) -> dict:
+        clock = self.mock.clock
+        offset = clock.offset()
+        return {"now": views.timestamp(clock.wall.now() + timedelta(seconds=offset)), "offsetSeconds": offset}
+
+    def set_clock(self, body: dict) -> dict:
+        clock = self.mock.clock
+        field = "now" if "now" in body else "advanceSeconds"
+        try:
+            target = _moment(body["now"]) if "now" in body else clock.now() + timedelta(seconds=body["advanceSeconds"])
+        except OverflowError:
+            target = None
+        if target is None or not YEARS.start <= target.year < YEARS.stop:
+            raise errors.INVALID_FIELD.error(field=field, expected=f"a time within the years {YEARS.start} to {YEARS.stop - 1}")
+        clock.travel_to(target)
+        return self.get_clock()
+
+    def reset_clock(self) -> dict:
+        self.mock.clock.set_offset(0)
+        return self.get_clock()
 
     def get_psp_faults(self) -> dict:
         return vars(self.mock.psp.faults())

@@ -1,7 +1,7 @@
 """The tax a merchant of record charges on a sale of digital goods, on a given date.
 
 Pure domain: no web framework, no network (VIES, HMRC, GeoIP are never called), no database. Rates are
-data (rates.toml, dated from 2023-01-01; an earlier `as_of` raises ValueError); test IPs are data
+data (rates.toml, dated from 2023-01-01; an earlier `as_of` is a 400); test IPs are data
 (ip_fixtures.json). Research: shared/reference/tax-rules.md.
 
 Choices where the reference leaves one open:

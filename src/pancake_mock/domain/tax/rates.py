@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from importlib.resources import files
 
+from .. import errors
 from .jurisdictions import country_of
 from .model import TAX_CATEGORIES
 
@@ -54,7 +55,7 @@ class RateTable:
     def _check_covered(self, on: date) -> None:
         # Rows dated coverageFrom may be older; what applied before that date is not recorded.
         if on < self.coverage_from:
-            raise ValueError(f"no tax rates recorded before {self.coverage_from.isoformat()}")
+            raise errors.TAX_DATE_NOT_COVERED.error(first=self.coverage_from.isoformat())
 
 
 def load_rate_table(text: str) -> RateTable:
