@@ -6,10 +6,7 @@ and never a 5xx. (The full contract suites that verify any deployment live in co
 
 from __future__ import annotations
 
-import time
-
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -20,29 +17,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pancake_mock import contract
-from pancake_mock.adapters import keys
+from pancake_mock.verify.signing import MerchantSignature
 
 schema = schemathesis.openapi.from_dict(contract.load(contract.API_SPEC))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-class MerchantSignature(requests.auth.AuthBase):
-    """Signs the exact bytes requests will send, as the SDK does."""
-
-    def __init__(self, merchant_id: str, private_key: str):
-        self.merchant_id, self.private_key = merchant_id, private_key
-
-    def __call__(self, request):
-        body = request.body or b""
-        body = body.encode() if isinstance(body, str) else body
-        stamp = str(int(time.time()))
-        path = request.path_url.split("?", 1)[0]
-        request.headers.update({
-            "X-Merchant-Id": self.merchant_id,
-            "X-Timestamp": stamp,
-            "X-Signature": keys.sign(self.private_key, keys.canonical_request(request.method, path, stamp, body)),
-        })
-        return request
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from connexion.resolver import Resolver
 from connexion.spec import OpenAPISpecification
 from openapi_spec_validator import validate as validate_openapi
 
-from . import contract
+from . import DEFAULT_PORT, contract
 from .adapters import keys, seed
 from .adapters.clock import ShiftedClock
 from .adapters.psp import FakePsp
@@ -34,7 +34,6 @@ from .wire.handlers import Handlers
 from .wire.validation import EnvelopeJSONBodyValidator
 
 ENV_PREFIX = "PANCAKE_MOCK_"
-DEFAULT_PORT = 8750
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`pancake-mock serve`: prepare the data dir, print where things are, run uvicorn."""
+"""The `pancake-mock` command: `serve` the mock, `lint` the contract, `verify` a deployment."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-import uvicorn
-
-from . import lint
-from .app import DEFAULT_PORT, ConfigError, Mock, Settings
+from . import DEFAULT_PORT, lint, verify
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # The server stack loads only to serve: lint and verify start without it.
+    import uvicorn
+
+    from .app import ConfigError, Mock, Settings
+
     host_for_urls = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     settings = Settings(
         data_dir=Path(args.data_dir).resolve(),
@@ -68,5 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--access-log", action="store_true")
     lint.add_parser(commands)
+    verify.add_parser(commands)
     args = parser.parse_args(argv)
-    return lint.run(args) if args.command == "lint" else _serve(args)
+    return {"serve": _serve, "lint": lint.run, "verify": verify.run}[args.command](args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,10 +31,24 @@ def verify(public_key_pem: str, message: bytes, signature_b64: str) -> bool:
     return True
 
 
-def sign(private_key_pem: str, message: bytes) -> str:
+@lru_cache(maxsize=16)
+def _private_key(private_key_pem: str) -> rsa.RSAPrivateKey:
+    # Loading checks the RSA key (~60 ms); a signature takes ~1 ms. Clients sign with few keys.
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
-    return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+    return key
+
+
+def public_pem(private_key_pem: str) -> str:
+    """The SubjectPublicKeyInfo PEM that verifies this private key's signatures."""
+    return _private_key(private_key_pem).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def sign(private_key_pem: str, message: bytes) -> str:
+    signature = _private_key(private_key_pem).sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode()
 
 
 def generate_key_pair() -> tuple[str, str]:

@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from faker import Faker
 
 from ..domain.catalog import CURRENCIES
 from ..domain.model import ONETIME, SUBSCRIPTION, ApiKey, Merchant, Product, ProductVersion, Store
 from ..domain.money import display
+from . import keys
 from .store import SqlTransaction
 
 # Rough conversion from a USD list price, so every currency gets a plausible price.
@@ -24,13 +24,6 @@ FX = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"),
       "HKD": Decimal("7.8"), "JPY": Decimal("150"), "CNY": Decimal("7.2")}
 CATEGORIES = ("saas", "digital_goods", "ebook", "software", "online_course")
 STORES = 2
-
-
-def public_pem(private_pem: str) -> str:
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
 
 
 def _slug(name: str, fake: Faker) -> str:
@@ -55,7 +48,7 @@ def seed(tx: SqlTransaction, seed_value: int, private_keys: dict[str, str], now:
     tx.add(merchant)
     for environment, private_pem in private_keys.items():
         tx.add(ApiKey(merchant_id=merchant.id, environment=environment,
-                      public_key_pem=public_pem(private_pem), created_at=now))
+                      public_key_pem=keys.public_pem(private_pem), created_at=now))
     for _ in range(STORES):
         name = fake.company()[:48]
         store = Store(id=tx.new_id("STO"), merchant_id=merchant.id, name=name, slug=_slug(name, fake),

@@ -1,0 +1,80 @@
+"""The real mock with ONE thing broken, to prove `pancake-mock verify` catches it.
+
+    python tests/broken_mock.py VARIANT serve [pancake-mock serve options]
+
+The sabotage is a monkeypatch applied before `pancake_mock.cli.main()` runs in this process;
+uvicorn's factory with one worker builds the app in-process, so the patch is what it serves.
+Sabotage lives here, in tests, never in src/.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pancake_mock import cli
+from pancake_mock.adapters import keys
+from pancake_mock.domain import checkout, errors, orders
+from pancake_mock.wire.envelope import ok
+from pancake_mock.wire.handlers import Handlers, _principal
+
+
+def email_not_normalized() -> None:
+    """The body's buyerEmail is stored, written back and sent to the PSP as typed."""
+    checkout.normalize_email = lambda text: text
+
+
+def auth_ignored() -> None:
+    """The gateway accepts any merchant signature."""
+    keys.verify = lambda public_key_pem, message, signature_b64: True
+
+
+def message_changed() -> None:
+    """One row of the seed's error table answers with different words."""
+    errors.STATE_REQUIRED = errors.Problem(400, "State required for US and Canada", "order")
+
+
+def psp_500_no_rollback() -> None:
+    """A failed PSP call still answers 500, but the order and the used session are committed."""
+
+    def create_order(self, body, order_type):
+        failure = None
+        self.mock.psp.delay()
+        with self.mock.store.transaction() as tx:
+            try:
+                order = orders.create_order(tx, self.mock.psp, _principal(), body, order_type,
+                                            self.mock.clock.now(), self.mock.order_rules)
+            except errors.ApiError as error:
+                if error.status != 500:
+                    raise
+                failure = error
+        if failure is not None:
+            raise failure
+        return ok({"checkoutUrl": order.checkout_url})
+
+    Handlers._create_order = create_order
+
+
+def echo_input() -> None:
+    """An invalid buyerEmail is named in the error message: raw input echoed back."""
+    original = checkout.checked_email
+
+    def checked_email(text):
+        try:
+            return original(text)
+        except errors.ApiError as error:
+            raise errors.ApiError(error.status, f"Invalid buyerEmail: {text}", error.layer) from None
+
+    checkout.checked_email = orders.checked_email = checked_email
+
+
+VARIANTS = {
+    "email-not-normalized": email_not_normalized,
+    "auth-ignored": auth_ignored,
+    "message-changed": message_changed,
+    "psp-500-no-rollback": psp_500_no_rollback,
+    "echo-input": echo_input,
+}
+
+if __name__ == "__main__":
+    VARIANTS[sys.argv[1]]()
+    raise SystemExit(cli.main(sys.argv[2:]))

@@ -1,0 +1,114 @@
+"""`pancake-mock verify` is the CI gate, and it can fail.
+
+The real mock passes it; each deliberately broken variant (tests/broken_mock.py) is caught, by
+the name of the scenario or check that should catch it. Runs go two at a time: each is a mock
+and a verify process, and the machine has two cores.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from pancake_mock.verify import contracts, fuzz, scenarios
+from pancake_mock.verify.client import Api
+from pancake_mock.verify.report import Reproduction
+from support import MockServer, free_port
+
+BROKEN_MOCK = Path(__file__).with_name("broken_mock.py")
+SEED = 7
+# Variant -> what must appear in verify's output: the failing scenario or check, by name.
+CAUGHT_BY = {
+    "email-not-normalized": "FAILED  email normalization: trim().toLowerCase() before storage, write-back and PSP",
+    "auth-ignored": "FAILED  merchant signature: unsigned, foreign-key and tampered requests are refused",
+    "message-changed": "FAILED  create-order 400 State is required for US/CA",
+    "psp-500-no-rollback": "FAILED  create-order 500 Internal server error, and the order is rolled back",
+    "echo-input": "[schemathesis] error_envelope on",
+}
+
+
+def _verify(server: MockServer, workdir: Path, max_examples: int, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pancake_mock", "verify", "--base-url", server.base_url,
+               "--credentials", str(server.data_dir / "credentials.json"),
+               "--max-examples", str(max_examples), "--seed", str(SEED), *extra]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
+
+
+def _run(root: Path, variant: str | None) -> tuple[subprocess.CompletedProcess, Path]:
+    name = variant or "real"
+    data_dir, workdir = root / f"{name}-data", root / f"{name}-work"
+    data_dir.mkdir()
+    workdir.mkdir()
+    if variant is None:
+        with MockServer.start(data_dir) as server:
+            return _verify(server, workdir, 15, "--junit-xml", str(workdir / "report.xml")), workdir
+    port = free_port()
+    command = [sys.executable, str(BROKEN_MOCK), variant, "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    with open(data_dir / f"server-{port}.log", "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = MockServer(f"http://127.0.0.1:{port}", data_dir, process, port)
+    try:
+        server._wait_ready()
+        return _verify(server, workdir, 5), workdir
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str | None, Future]:
+    root = tmp_path_factory.mktemp("verify")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {variant: pool.submit(_run, root, variant) for variant in (None, *CAUGHT_BY)}
+        yield futures
+
+
+def test_the_real_mock_passes(runs, capsys):
+    result, workdir = runs[None].result()
+    with capsys.disabled():  # the CI log shows the gate's summary even when it passes
+        print("\n" + result.stdout[result.stdout.index("scenarios:"):])
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    passed = re.search(r"verify PASSED: (\d+) cases, 0 failures", result.stdout)
+    assert passed and int(passed.group(1)) > 500
+    assert "statuses seen" in result.stdout and "spec gate ok" in result.stdout
+    assert " 0 skipped" in result.stdout  # the mock has a control plane: every scenario ran
+    suites = ET.parse(workdir / "report.xml").getroot()
+    assert sum(int(suite.get("tests")) for suite in suites) > 20
+    assert all(suite.get("failures") == "0" for suite in suites)
+    assert not (workdir / ".schemathesis").exists() and not (workdir / ".hypothesis").exists()
+
+
+@pytest.mark.parametrize("variant", list(CAUGHT_BY))
+def test_a_broken_mock_is_caught_by_name(runs, variant):
+    result, _ = runs[variant].result()
+    assert result.returncode == 1, result.stdout[-6000:] + result.stderr[-3000:]
+    assert CAUGHT_BY[variant] in result.stdout, result.stdout[-6000:]
+    assert "regenerate this run with: " in result.stdout and f"--seed {SEED}" in result.stdout
+
+
+def test_safe_mode_only_creates_fresh_resources_at_a_bounded_rate(server):
+    api = Api(server.base_url, server.credentials)
+    schema = fuzz.build_schema(api, seed=SEED, max_examples=1, safe=True)
+    tested = {operation.ok().definition.raw["operationId"] for operation in schema.get_all_operations()}
+    assert tested <= set(fuzz.SAFE_OPERATIONS) and "createOnetimeOrder" in tested
+    assert not {"createOnetimeProduct", "updateOnetimeProduct"} & tested
+    assert schema.config.rate_limit is not None
+    contracts.load("scenarios")
+    shared = [s for s in scenarios.REGISTRY if s.shared_state]
+    assert shared, "the PSP fault scenario changes the mock's shared fault plan"
+    for item in shared:
+        assert scenarios._run_one(item, scenarios.Context(api, safe=True)).outcome == "skipped"
+
+
+def test_reproductions_never_show_secrets():
+    shown = Reproduction.of("POST", "http://host/v1/x?a=1", {
+        "X-Signature": "c2ln", "Authorization": "Bearer eyJ", "X-Merchant-Id": "MER_x", "X-Environment": "test",
+    }, b'{"a": 1}')
+    text = "\n".join(shown.lines())
+    assert "c2ln" not in text and "eyJ" not in text and "MER_x" not in text
+    assert "POST /v1/x?a=1" in text and "X-Environment: test" in text and '{"a": 1}' in text
