@@ -67,12 +67,35 @@ def echo_input() -> None:
     checkout.checked_email = orders.checked_email = checked_email
 
 
+def no_control_plane() -> None:
+    """Not broken: a deployment like a real staging API, where /_mock does not exist."""
+    from starlette.responses import Response
+
+    from pancake_mock import app
+
+    build = app.create_app
+
+    def create_app():
+        served = build()
+
+        async def without_control_plane(scope, receive, send):
+            if scope["type"] == "http" and scope["path"].startswith("/_mock"):
+                await Response(status_code=404)(scope, receive, send)
+            else:
+                await served(scope, receive, send)
+
+        return without_control_plane
+
+    app.create_app = create_app
+
+
 VARIANTS = {
     "email-not-normalized": email_not_normalized,
     "auth-ignored": auth_ignored,
     "message-changed": message_changed,
     "psp-500-no-rollback": psp_500_no_rollback,
     "echo-input": echo_input,
+    "no-control-plane": no_control_plane,
 }
 
 if __name__ == "__main__":

@@ -80,9 +80,9 @@ class MockServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mock exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                if httpx.get(f"{self.base_url}/_mock/psp/faults", timeout=1).status_code == 200:
-                    return
+            try:  # uvicorn answers once the app is loaded and started: any answer means ready
+                httpx.get(f"{self.base_url}/v1/actions/auth/issue-session-token", timeout=1)
+                return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)

@@ -64,7 +64,7 @@ def _run(root: Path, variant: str | None) -> tuple[subprocess.CompletedProcess, 
 def runs(tmp_path_factory) -> dict[str | None, Future]:
     root = tmp_path_factory.mktemp("verify")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {variant: pool.submit(_run, root, variant) for variant in (None, *CAUGHT_BY)}
+        futures = {variant: pool.submit(_run, root, variant) for variant in (None, *CAUGHT_BY, "no-control-plane")}
         yield futures
 
 
@@ -89,6 +89,15 @@ def test_a_broken_mock_is_caught_by_name(runs, variant):
     assert result.returncode == 1, result.stdout[-6000:] + result.stderr[-3000:]
     assert CAUGHT_BY[variant] in result.stdout, result.stdout[-6000:]
     assert "regenerate this run with: " in result.stdout and f"--seed {SEED}" in result.stdout
+
+
+def test_a_deployment_without_control_plane_passes_with_those_scenarios_skipped(runs):
+    result, _ = runs["no-control-plane"].result()
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "control plane: none (those scenarios are skipped)" in result.stdout
+    skipped = re.search(r"scenarios (\d+) passed / 0 failed / (\d+) skipped", result.stdout)
+    assert skipped and int(skipped.group(2)) >= 2, result.stdout[-3000:]
+    assert "needs the mock's control plane (/_mock); this target has none" in result.stdout
 
 
 def test_safe_mode_only_creates_fresh_resources_at_a_bounded_rate(server):
