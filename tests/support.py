@@ -15,15 +15,17 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import httpx
+import requests
 import schemathesis
 
 from pancake_mock import contract
 from pancake_mock.adapters import keys
+from pancake_mock.verify.client import Api
 
 CONTRACTS = {
     "": schemathesis.openapi.from_dict(contract.load(contract.API_SPEC)),
@@ -37,9 +39,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def check_contract(response: httpx.Response) -> httpx.Response:
+def check_contract(response: requests.Response) -> requests.Response:
     """Fail unless the contract documents this status and the body matches its schema."""
-    path = response.request.url.path
+    path = urlsplit(response.request.url).path
     base = "/_mock" if path.startswith("/_mock/") else ""
     schema = CONTRACTS[base]
     operation = schema.find_operation_by_path(response.request.method, path.removeprefix(base))
@@ -110,38 +112,17 @@ class MockServer:
         return Client(self.base_url, self.credentials)
 
 
-class Client:
-    """Speaks the API the way the SDK and a hosted checkout page do."""
+class Client(Api):
+    """verify's client, with what tests need on top: every answer checked against the contract,
+    exact control of the credential headers, and the control plane's shortcuts."""
 
-    def __init__(self, base_url: str, credentials: dict[str, Any]):
-        self.base_url = base_url
-        self.credentials = credentials
-        self.http = httpx.Client(base_url=base_url, timeout=30)
-
-    # Fixtures of the seeded world.
-
-    @property
-    def merchant_id(self) -> str:
-        return self.credentials["merchantId"]
-
-    def private_key(self, environment: str = "test") -> str:
-        return next(k["privateKeyPem"] for k in self.credentials["apiKeys"] if k["environment"] == environment)
-
-    @cached_property
-    def stores(self) -> list[dict[str, Any]]:
-        return self.credentials["stores"]
-
-    def product(self, product_type: str = "onetime", store: int = 0) -> dict[str, Any]:
-        return next(p for p in self.stores[store]["products"] if p["type"] == product_type)
-
-    # Raw HTTP, contract-checked.
-
-    def send(self, method: str, path: str, *, check: bool = True, **kwargs: Any) -> httpx.Response:
-        response = self.http.request(method, path, **kwargs)
+    def send(self, method: str, path: str, *, check: bool = True, content: Any = None, **kwargs: Any):
+        response = super().send(method, path, data=content, **kwargs)
         return check_contract(response) if check else response
 
-    def signed(self, path: str, body: Any, *, environment: str = "test", timestamp: int | None = None,
-               raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True) -> httpx.Response:
+    def signed(self, path: str, body: Any, *, environment: str | None = None, timestamp: int | None = None,
+               raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True):
+        """A merchant call signed here rather than by `auth=`, so `headers` can override any credential."""
         content = raw if raw is not None else json.dumps(body).encode()
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         signature = keys.sign(self.private_key(environment), keys.canonical_request("POST", path, stamp, content))
@@ -149,34 +130,13 @@ class Client:
                 "X-Timestamp": stamp, "X-Signature": signature, **(headers or {})}
         return self.send("POST", path, content=content, headers=sent, check=check)
 
-    def as_buyer(self, path: str, body: Any, token: str, *, environment: str = "test",
-                 raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True) -> httpx.Response:
-        sent = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-                "X-Environment": environment, **(headers or {})}
+    def as_buyer(self, path: str, body: Any, token: str | None, *, environment: str | None = None,
+                 raw: bytes | None = None, headers: dict[str, str] | None = None, check: bool = True):
+        sent = {"Content-Type": "application/json", "X-Environment": environment or self.environment}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
         content = raw if raw is not None else json.dumps(body).encode()
-        return self.send("POST", path, content=content, headers=sent, check=check)
-
-    # The checkout flow, step by step.
-
-    def issue_token(self, *, buyer: str = "buyer-123", environment: str = "test", role: str = "customer",
-                    **scope: Any) -> str:
-        """A token for the first store, or for the storeId / productId given."""
-        body = {"buyerIdentity": buyer, "role": role, **(scope or {"storeId": self.stores[0]["id"]})}
-        response = self.signed("/v1/actions/auth/issue-session-token", body, environment=environment)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]["token"]
-
-    def create_session(self, product_id: str | None = None, currency: str = "USD", *,
-                       environment: str = "test", **fields: Any) -> str:
-        body = {"productId": product_id or self.product()["id"], "currency": currency, **fields}
-        response = self.signed("/v1/actions/checkout/create-session", body, environment=environment)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]["sessionId"]
-
-    def create_order(self, body: dict[str, Any], token: str | None = None, *, environment: str = "test",
-                     kind: str = "onetime", **options: Any) -> httpx.Response:
-        token = token or self.issue_token(environment=environment)
-        return self.as_buyer(f"/v1/actions/{kind}-order/create-order", body, token, environment=environment, **options)
+        return self.send("POST", path, content=content, headers={**sent, **(headers or {})}, check=check)
 
     # The control plane.
 
@@ -203,7 +163,7 @@ class Client:
         return self.send("GET", "/_mock/psp/calls").json()["calls"]
 
 
-def error_of(response: httpx.Response) -> tuple[int, str]:
+def error_of(response: requests.Response) -> tuple[int, str]:
     """(status, errors[0].message), after checking the envelope's shape."""
     body = response.json()
     assert body["data"] is None and body["errors"], body

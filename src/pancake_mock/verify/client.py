@@ -123,8 +123,9 @@ class Api:
     # The checkout flow, step by step.
 
     def issue_token(self, *, buyer: str = "verify-buyer", store: int = 0, role: str = "customer",
-                    environment: str | None = None) -> str:
-        body = {"buyerIdentity": buyer, "storeId": self.stores[store]["id"], "role": role}
+                    environment: str | None = None, **scope: str) -> str:
+        """A token for store number `store` of the credentials, or for the storeId / productId given."""
+        body = {"buyerIdentity": buyer, "role": role, **(scope or {"storeId": self.stores[store]["id"]})}
         return self._data(self.signed(ISSUE_TOKEN, body, environment=environment), "issue a session token")["token"]
 
     def create_session(self, product_id: str | None = None, currency: str | None = None, *,
