@@ -10,12 +10,13 @@ Sabotage lives here, in tests, never in src/.
 from __future__ import annotations
 
 import sys
+import threading
 
 from pancake_mock import cli
 from pancake_mock.adapters import keys
+from pancake_mock.adapters.psp import FakePsp
 from pancake_mock.domain import checkout, errors, orders
-from pancake_mock.wire.envelope import ok
-from pancake_mock.wire.handlers import Handlers, _principal
+from pancake_mock.wire.handlers import Orders
 
 
 def email_not_normalized() -> None:
@@ -34,24 +35,25 @@ def message_changed() -> None:
 
 
 def psp_500_no_rollback() -> None:
-    """A failed PSP call still answers 500, but the order and the used session are committed."""
+    """A declined PSP call still answers 500, but the order and the used session are committed."""
+    declined = threading.local()
+    open_checkout = FakePsp.create_checkout
 
-    def create_order(self, body, order_type):
-        failure = None
-        self.mock.psp.delay()
-        with self.mock.store.transaction() as tx:
-            try:
-                order = orders.create_order(tx, self.mock.psp, _principal(), body, order_type,
-                                            self.mock.clock.now(), self.mock.order_rules)
-            except errors.ApiError as error:
-                if error.status != 500:
-                    raise
-                failure = error
-        if failure is not None:
-            raise failure
-        return ok({"checkoutUrl": order.checkout_url})
+    def create_checkout(self, tx, request, now):
+        url = open_checkout(self, tx, request, now)
+        declined.value = url is None
+        return url or f"{self.base_url}/psp/checkout/declined"
 
-    Handlers._create_order = create_order
+    create = Orders._create
+
+    def _create(self, call, command, order_type):
+        answer = create(self, call, command, order_type)
+        if declined.value:
+            raise errors.PSP_FAILED.error()  # a kept error: the transaction commits the order with it
+        return answer
+
+    FakePsp.create_checkout = create_checkout
+    Orders._create = _create
 
 
 def echo_input() -> None:

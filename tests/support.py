@@ -143,9 +143,20 @@ class Client(Api):
     def reset(self) -> None:
         assert self.send("POST", "/_mock/reset").status_code == 200
 
+    def all_pages(self, path: str, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a paginated control-plane list, following nextCursor."""
+        items, cursor = [], None
+        while True:
+            response = self.send("GET", path, params={**params, **({"cursor": cursor} if cursor else {})})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items += page[name]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return items
+
     def orders(self, session_id: str | None = None) -> list[dict[str, Any]]:
-        params = {"checkoutSessionId": session_id} if session_id else {}
-        return self.send("GET", "/_mock/orders", params=params).json()["orders"]
+        return self.all_pages("/_mock/orders", "orders", **({"checkoutSessionId": session_id} if session_id else {}))
 
     def session_record(self, session_id: str) -> dict[str, Any]:
         response = self.send("GET", f"/_mock/checkout-sessions/{session_id}")
@@ -160,7 +171,7 @@ class Client(Api):
         return response.json()
 
     def psp_calls(self) -> list[dict[str, Any]]:
-        return self.send("GET", "/_mock/psp/calls").json()["calls"]
+        return self.all_pages("/_mock/psp/calls", "calls")
 
 
 def error_of(response: requests.Response) -> tuple[int, str]:

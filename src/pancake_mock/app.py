@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import connexion
-from connexion.datastructures import MediaTypeDict
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
@@ -22,16 +20,15 @@ from openapi_spec_validator import validate as validate_openapi
 
 from . import DEFAULT_PORT, contract
 from .adapters import keys, seed
-from .adapters.clock import ShiftedClock
+from .adapters.clock import BusinessClock
 from .adapters.psp import FakePsp
-from .adapters.store import Store, sqlite_url
+from .adapters.store import SqlTransaction, Store, sqlite_url
 from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.orders import OrderRules
-from .wire import envelope
-from .wire.gateway import gateway_middleware
-from .wire.handlers import Handlers
-from .wire.validation import EnvelopeJSONBodyValidator
+from .wire import envelope, handlers
+from .wire.credentials import Credentials
+from .wire.pipeline import Services, pipeline_middleware
 
 ENV_PREFIX = "PANCAKE_MOCK_"
 
@@ -84,14 +81,10 @@ class Mock:
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store_url = settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3"))
-        self.store = Store(store_url)
-        self.store.seed = str(settings.seed)
+        self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
         self.store.create_schema()
-        self.clock = ShiftedClock(store_url)  # business time: tests may move it
-        # The PSP keeps its own tables: in the shared PostgreSQL database, or a file of its own.
-        psp_url = settings.database_url or sqlite_url(str(settings.data_dir / "psp.sqlite3"))
-        self.psp = FakePsp(psp_url, self.clock, self.base_url)
+        self.clock = BusinessClock()  # business time: tests may move it
+        self.psp = FakePsp(self.store, self.base_url)
         self.order_rules = OrderRules(
             seller=tax.SellerEstablishment(settings.seller_country),
             rates=_load(settings.tax_rates, tax.load_rate_table) if settings.tax_rates else tax.RATE_TABLE,
@@ -101,23 +94,24 @@ class Mock:
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
 
     def store_seed(self) -> int:
+        """The seed the data dir was made with: ids follow it, whatever this start was given."""
         return self._read_setting("seed")
-
-    @property
-    def credentials_path(self) -> Path:
-        return self.settings.data_dir / "credentials.json"
 
     def _read_setting(self, key: str):
         with self.store.snapshot() as tx:
             return tx.setting(key)
 
+    @property
+    def credentials_path(self) -> Path:
+        return self.settings.data_dir / "credentials.json"
+
     def prepare(self) -> dict:
         """Seed an empty store (once, whichever worker gets there first) and write credentials.json."""
-        self.psp.create_schema()
         with self.store.transaction() as tx:
             private_keys = tx.setting("devKeys")
             if private_keys is None:
                 private_keys = {env: keys.generate_key_pair()[0] for env in ("test", "prod")}
+                tx.put_setting("seed", self.settings.seed)
                 self._seed(tx, private_keys, secrets.token_hex(32))
             creds = seed.credentials(tx, self.base_url, private_keys)
         temporary = self.credentials_path.with_suffix(f".{os.getpid()}.tmp")
@@ -125,19 +119,18 @@ class Mock:
         temporary.replace(self.credentials_path)
         return creds
 
-    def _seed(self, tx, private_keys: dict[str, str], token_secret: str) -> None:
-        tx.put_setting("seed", self.settings.seed)
+    def _seed(self, tx: SqlTransaction, private_keys: dict[str, str], token_secret: str) -> None:
+        seed_value = tx.setting("seed")
         tx.put_setting("devKeys", private_keys)
         tx.put_setting("tokenSecret", token_secret)
-        seed.seed(tx, self.settings.seed, private_keys, self.clock.now())
+        seed.seed(tx, seed_value, private_keys, self.clock.now(tx))
 
-    def reset(self) -> None:
-        """Back to the seeded state: same seed, so the same ids; same keys and token secret."""
-        with self.store.transaction() as tx:
-            private_keys, secret = tx.setting("devKeys"), tx.setting("tokenSecret")
-            tx.wipe()
-            self._seed(tx, private_keys, secret)
-        self.psp.reset()
+    def reset(self, tx: SqlTransaction) -> None:
+        """Back to the seeded state: the data dir's seed, so the same ids; same keys and token secret."""
+        kept = {name: tx.setting(name) for name in ("seed", "devKeys", "tokenSecret")}
+        tx.wipe()
+        tx.put_setting("seed", kept["seed"])
+        self._seed(tx, kept["devKeys"], kept["tokenSecret"])
 
 
 def _accept_openapi_31() -> None:
@@ -146,30 +139,50 @@ def _accept_openapi_31() -> None:
     OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: validate_openapi(spec))
 
 
+class ExactRouting(RoutingMiddleware):
+    """connexion's routing without starlette's trailing-slash redirect, which answers an undocumented
+    307 whose Location is built from the Host header (an open redirect): such a path is a 404."""
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.router.redirect_slashes = False
+
+    def add_api(self, specification, base_path=None, arguments=None, **kwargs):
+        super().add_api(specification, base_path=base_path, arguments=arguments, **kwargs)
+        for route in self.router.routes:
+            route.app.redirect_slashes = False
+
+
 def build_app(mock: Mock) -> connexion.FlaskApp:
     _accept_openapi_31()
-    handlers = Handlers(mock)
+    operations = handlers.handlers_of(
+        handlers.Tokens(mock.tokens),
+        handlers.Checkout(mock.base_url),
+        handlers.Catalog(),
+        handlers.Orders(mock.psp, mock.order_rules),
+        handlers.Control(mock.reset, mock.psp, mock.clock),
+    )
+    services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
         __name__,
         middlewares=[
             ServerErrorMiddleware,
             ExceptionMiddleware,
-            RoutingMiddleware,
-            gateway_middleware(mock),  # in place of connexion's SecurityMiddleware
-            RequestValidationMiddleware,
+            ExactRouting,
+            pipeline_middleware(operations, services),  # answers every operation of the contracts
             LifespanMiddleware,
             ContextMiddleware,
         ],
     )
     for spec in (contract.API_SPEC, contract.CONTROL_SPEC):
-        app.add_api(
-            contract.load(spec),
-            resolver=Resolver(function_resolver=handlers.resolve),
-            validator_map={"body": MediaTypeDict({"*/*json": EnvelopeJSONBodyValidator})},
-            pythonic_params=True,
-        )
+        # connexion resolves each operationId to a function of its Flask app; the pipeline answers first.
+        app.add_api(contract.load(spec), resolver=Resolver(function_resolver=lambda _id: _unreachable))
     envelope.install(app)
     return app
+
+
+def _unreachable(*_args, **_kwargs):
+    raise AssertionError("the pipeline answers every operation of the contracts")
 
 
 def create_app() -> connexion.FlaskApp:

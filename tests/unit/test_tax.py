@@ -5,6 +5,7 @@ a test says otherwise.
 """
 
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal as D
 
@@ -18,7 +19,9 @@ from pancake_mock.domain.tax import (
     TREATMENTS,
     BillingDetail,
     SellerEstablishment,
+    TaxResult,
     compute_tax,
+    normalize_billing,
 )
 
 TODAY = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -28,8 +31,20 @@ def quote(country, *, amount="100.00", currency="EUR", category="saas", on=TODAY
           seller=DEFAULT_SELLER, is_business=False, **billing):
     if is_business:
         billing.setdefault("business_name", "Acme")
-    return compute_tax(billing=BillingDetail(country, is_business, **billing), subtotal=D(amount),
-                       currency=currency, tax_category=category, as_of=on, buyer_ip=ip, seller=seller)
+    normalized = normalize_billing(BillingDetail(country, is_business, **billing))
+    return Quoted(compute_tax(billing=normalized, subtotal=D(amount), currency=currency, tax_category=category,
+                              as_of=on, buyer_ip=ip, seller=seller), normalized)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A tax result with the normalized billing detail it was computed for."""
+
+    result: TaxResult
+    billing: BillingDetail
+
+    def __getattr__(self, name):
+        return getattr(self.result, name)
 
 
 def at(year, month, day):
@@ -41,7 +56,7 @@ def lines(result):
 
 
 def untaxed(result, treatment):
-    return result.treatment == treatment and result.lines == () and result.tax_amount == 0 and result.rate == 0
+    return result.treatment == treatment and result.lines == () and result.tax_amount == 0 and result.tax_rate == 0
 
 
 # ---- EU ----
@@ -50,7 +65,7 @@ def test_eu_consumer_pays_destination_vat():
     result = quote("DE")
     assert result.treatment == "standard_rated"
     assert lines(result) == [("DE", "VAT", D("0.19"), D("19.00"))]
-    assert (result.subtotal, result.tax_amount, result.total, result.rate) == (D("100.00"), D("19.00"), D("119.00"), D("0.19"))
+    assert (result.subtotal, result.tax_amount, result.total, result.tax_rate) == (D("100.00"), D("19.00"), D("119.00"), D("0.19"))
 
 
 @pytest.mark.parametrize("country, tax", [("FR", "20.00"), ("HU", "27.00"), ("LU", "17.00"), ("GR", "24.00"), ("IE", "23.00")])
@@ -62,7 +77,7 @@ def test_eu_business_with_a_valid_vat_number_is_reverse_charged_and_recorded():
     result = quote("DE", is_business=True, tax_id="DE136695976")
     assert result.treatment == "reverse_charge"
     assert lines(result) == [("DE", "VAT", D("0"), D("0.00"))]
-    assert (result.tax_amount, result.total, result.rate) == (D("0.00"), D("100.00"), D("0"))
+    assert (result.tax_amount, result.total, result.tax_rate) == (D("0.00"), D("100.00"), D("0"))
 
 
 def test_greek_business_is_reverse_charged_under_the_iso_jurisdiction():
@@ -226,7 +241,7 @@ def test_quebec_rounds_gst_and_qst_separately():
     # 1.10 × 5 % = 0.055 → 0.06; 1.10 × 9.975 % = 0.109725 → 0.11; on the combined 14.975 % it would be 0.16.
     result = quote("CA", state="QC", amount="1.10", currency="CAD")
     assert [line.amount for line in result.lines] == [D("0.06"), D("0.11")]
-    assert (result.tax_amount, result.total, result.rate) == (D("0.17"), D("1.27"), D("0.14975"))
+    assert (result.tax_amount, result.total, result.tax_rate) == (D("0.17"), D("1.27"), D("0.14975"))
 
 
 def test_quebec_business_with_a_business_number_is_reverse_charged_on_both_taxes():
@@ -355,7 +370,7 @@ def test_canada_the_country_is_not_california_the_state():
 ])
 def test_rates_as_of_the_day_before_and_the_day_of_a_change(country, fields, on, rate):
     result = quote(country, on=on, **fields)
-    assert result.treatment == "standard_rated" and result.rate == D(rate)
+    assert result.treatment == "standard_rated" and result.tax_rate == D(rate)
 
 
 def test_louisiana_saas_was_not_taxable_before_2025():
@@ -409,9 +424,9 @@ def test_totals_always_add_up(case, amount):
     result = quote(amount=amount, **case)
     assert result.tax_amount == sum(line.amount for line in result.lines)
     assert result.total == result.subtotal + result.tax_amount
-    assert result.rate == sum((line.rate for line in result.lines), D(0))
+    assert result.tax_rate == sum((line.rate for line in result.lines), D(0))
     assert result.treatment in TREATMENTS
-    assert all(isinstance(value, D) for value in (result.subtotal, result.tax_amount, result.total, result.rate))
+    assert all(isinstance(value, D) for value in (result.subtotal, result.tax_amount, result.total, result.tax_rate))
 
 
 # ---- Categories, normalization, evidence, determinism ----
@@ -439,11 +454,11 @@ def test_ip_evidence_is_recorded_and_never_changes_the_tax():
     matching = quote("DE", ip="192.0.2.10")
     contradicting = quote("DE", ip="192.0.2.200")   # a US fixture address
     unknown = quote("DE", ip="not-an-ip")
-    assert (matching.evidence.ip_country, matching.evidence.consistent) == ("DE", True)
-    assert (contradicting.evidence.ip_country, contradicting.evidence.consistent) == ("US", False)
-    assert (unknown.evidence.ip_country, unknown.evidence.consistent) == (None, None)
+    assert (matching.location_evidence.ip_country, matching.location_evidence.consistent) == ("DE", True)
+    assert (contradicting.location_evidence.ip_country, contradicting.location_evidence.consistent) == ("US", False)
+    assert (unknown.location_evidence.ip_country, unknown.location_evidence.consistent) == (None, None)
     assert matching.tax_amount == contradicting.tax_amount == unknown.tax_amount == D("19.00")
-    assert contradicting.evidence.billing_country == "DE"
+    assert contradicting.location_evidence.billing_country == "DE"
 
 
 def test_the_same_request_gives_the_same_result():
@@ -458,4 +473,4 @@ def test_no_network_is_used(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     assert quote("DE", is_business=True, tax_id="DE136695976", ip="2001:db8:de::1").treatment == "reverse_charge"
-    assert quote("GB", is_business=True, tax_id="GB980780684", ip="8.8.8.8").evidence.ip_country is None
+    assert quote("GB", is_business=True, tax_id="GB980780684", ip="8.8.8.8").location_evidence.ip_country is None

@@ -1,18 +1,15 @@
 """The injected clocks. Nothing else calls datetime.now().
 
-`SystemClock` is wall time. `ShiftedClock` is wall time plus an offset kept in the store, so every
+`SystemClock` is wall time. `BusinessClock` is wall time plus an offset kept in the store, so every
 worker shares one simulated "now" that tests move through the control plane (session and token
-expiry, rates as of a date). It reads the offset over connections of its own: asking the time
-inside a transaction never borrows from, or waits on, the store's pool.
+expiry, rates as of a date). A request reads it once, in its own transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, select
-
-from .store import Store, make_engine, settings
+from .store import SqlTransaction
 
 OFFSET_KEY = "clockOffsetSeconds"
 
@@ -22,25 +19,20 @@ class SystemClock:
         return datetime.now(timezone.utc)
 
 
-class ShiftedClock:
-    def __init__(self, url: str, wall: SystemClock | None = None):
-        self._engine = make_engine(url, Store.WRITER_LOCK)
-        self._writer = self._engine.execution_options(immediate=True)
+class BusinessClock:
+    def __init__(self, wall: SystemClock | None = None):
         self.wall = wall or SystemClock()
 
-    def now(self) -> datetime:
-        return self.wall.now() + timedelta(seconds=self.offset())
+    def now(self, tx: SqlTransaction) -> datetime:
+        return self.wall.now() + timedelta(seconds=self.offset(tx))
 
-    def offset(self) -> float:
-        with self._engine.connect() as connection:
-            value = connection.execute(select(settings.c.value).where(settings.c.key == OFFSET_KEY)).scalar()
-        return float(value or 0)
+    @staticmethod
+    def offset(tx: SqlTransaction) -> float:
+        return float(tx.setting(OFFSET_KEY, 0))
 
-    def travel_to(self, moment: datetime) -> None:
-        self.set_offset((moment - self.wall.now()).total_seconds())
+    def travel_to(self, tx: SqlTransaction, moment: datetime) -> None:
+        tx.put_setting(OFFSET_KEY, (moment - self.wall.now()).total_seconds())
 
-    def set_offset(self, seconds: float) -> None:
-        with self._writer.begin() as connection:
-            connection.execute(delete(settings).where(settings.c.key == OFFSET_KEY))
-            if seconds:
-                connection.execute(insert(settings).values(key=OFFSET_KEY, value=seconds))
+    @staticmethod
+    def back_to_wall_time(tx: SqlTransaction) -> None:
+        tx.put_setting(OFFSET_KEY, 0)

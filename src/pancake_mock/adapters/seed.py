@@ -14,7 +14,8 @@ from typing import Any
 from faker import Faker
 
 from ..domain.catalog import CURRENCIES
-from ..domain.model import ONETIME, SUBSCRIPTION, ApiKey, Merchant, Product, ProductVersion, Store
+from .. import codec
+from ..domain.model import ONETIME, SUBSCRIPTION, ApiKey, Merchant, PriceInfo, Product, ProductVersion, Store
 from ..domain.money import display
 from . import keys
 from .store import SqlTransaction
@@ -31,13 +32,10 @@ def _slug(name: str, fake: Faker) -> str:
     return f"{base}-{fake.lexify('??????', letters='abcdefghijklmnopqrstuvwxyz0123456789')}"
 
 
-def _prices(fake: Faker, product_type: str) -> dict[str, dict[str, str]]:
+def _prices(fake: Faker, product_type: str) -> dict[str, PriceInfo]:
     usd = Decimal(fake.random_int(4, 149)) + Decimal(fake.random_element(("0.00", "0.50", "0.99")))
     category = fake.random_element(CATEGORIES)
-    return {
-        currency: {"amount": display(usd * FX[currency], currency), "taxCategory": category}
-        for currency in CURRENCIES[product_type]
-    }
+    return {currency: PriceInfo(display(usd * FX[currency], currency), category) for currency in CURRENCIES[product_type]}
 
 
 def seed(tx: SqlTransaction, seed_value: int, private_keys: dict[str, str], now: datetime) -> str:
@@ -73,7 +71,7 @@ def credentials(tx: SqlTransaction, base_url: str, private_keys: dict[str, str])
         products = []
         for product in tx.find(Product, store_id=store.id):
             version = tx.get(ProductVersion, (product.id, product.version))
-            entry = {"id": product.id, "type": product.type, "name": version.name, "prices": version.prices}
+            entry = {"id": product.id, "type": product.type, "name": version.name, "prices": codec.dump(version.prices)}
             if product.billing_period:
                 entry["billingPeriod"] = product.billing_period
             products.append(entry)

@@ -1,197 +1,51 @@
 """State in SQL through SQLAlchemy: SQLite by default (a WAL file shared by every worker), or
 PostgreSQL by URL.
 
-The domain's dataclasses are mapped imperatively, so `domain/` never imports SQLAlchemy. Each
-write path is one `transaction()` that holds the store's writer lock from its first statement:
-`BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL. Writers are thus
-serialized across threads, processes and hosts, so "read, check, write" sequences (one order per
-session, single-use tokens, id counters, idempotency keys) cannot interleave. Reads never wait.
+The domain's dataclasses are mapped imperatively onto the tables of `schema`, so `domain/` never
+imports SQLAlchemy. Each write path is one `transaction()` that holds the store's writer lock from
+its first statement: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL,
+and in front of either an in-process lock, so waiting threads are woken rather than polling.
+Writers are thus serialized across threads, processes and hosts, so "read, check, write" sequences
+(one order per session, single-use tokens, id counters, idempotency keys) cannot interleave.
+Reads never wait.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
-from collections.abc import Iterator
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timezone
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    TypeDecorator,
-    UniqueConstraint,
-    create_engine,
-    event,
-    inspect,
-    select,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, create_engine, event, inspect, or_, select, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, registry
 
-from ..domain import model
+from ..domain import errors, model
+from .schema import (
+    api_keys,
+    checkout_sessions,
+    idempotency_keys,
+    merchants,
+    metadata,
+    orders,
+    payments,
+    product_versions,
+    products,
+    session_tokens,
+    settings,
+    stores,
+)
 
 T = TypeVar("T")
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-class UtcDateTime(TypeDecorator):
-    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no zone)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
-
-
-metadata = MetaData()
 mapper_registry = registry()
-merchants = Table(
-    "merchants",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("name", String, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-api_keys = Table(
-    "api_keys",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("merchant_id", String, nullable=False, index=True),
-    Column("environment", String, nullable=False),
-    Column("public_key_pem", String, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-stores = Table(
-    "stores",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("merchant_id", String, nullable=False, index=True),
-    Column("name", String, nullable=False),
-    Column("slug", String, nullable=False, unique=True),
-    Column("status", String, nullable=False),
-    Column("prod_enabled", Boolean, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-products = Table(
-    "products",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("store_id", String, nullable=False, index=True),
-    Column("type", String, nullable=False),
-    Column("status", String, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("billing_period", String),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-product_versions = Table(
-    "product_versions",
-    metadata,
-    Column("product_id", String, primary_key=True),
-    Column("number", Integer, primary_key=True),
-    Column("name", String, nullable=False),
-    Column("description", String),
-    Column("prices", JSON, nullable=False),
-    Column("media", JSON, nullable=False),
-    Column("success_url", String),
-    Column("metadata", JSON, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-checkout_sessions = Table(
-    "checkout_sessions",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("store_id", String, nullable=False),
-    Column("product_id", String, nullable=False),
-    Column("product_type", String, nullable=False),
-    Column("product_version", Integer, nullable=False),
-    Column("environment", String, nullable=False),
-    Column("currency", String, nullable=False),
-    Column("price", JSON, nullable=False),
-    Column("status", String, nullable=False),
-    Column("buyer_email", String),
-    Column("billing_detail", JSON),
-    Column("success_url", String),
-    Column("metadata", JSON, nullable=False),
-    Column("order_merchant_external_id", String),
-    Column("options", JSON, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-session_tokens = Table(
-    "session_tokens",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("store_id", String, nullable=False),
-    Column("buyer_identity", String, nullable=False),
-    Column("role", String, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("used_at", UtcDateTime),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-orders = Table(
-    "orders",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("type", String, nullable=False),
-    Column("status", String, nullable=False),
-    # One order per checkout session, whatever the callers race.
-    Column("checkout_session_id", String, nullable=False, unique=True),
-    Column("store_id", String, nullable=False, index=True),
-    Column("product_id", String, nullable=False),
-    Column("product_version", Integer, nullable=False),
-    Column("environment", String, nullable=False),
-    Column("buyer_email", String, nullable=False),
-    Column("buyer_ip", String),
-    Column("billing_detail", JSON, nullable=False),
-    Column("currency", String, nullable=False),
-    Column("price_snapshot", JSON, nullable=False),
-    Column("success_url", String),
-    Column("metadata", JSON, nullable=False),
-    Column("order_merchant_external_id", String),
-    Column("payment_id", String),
-    Column("checkout_url", String),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-payments = Table(
-    "payments",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("order_id", String, nullable=False, index=True),
-    Column("status", String, nullable=False),
-    Column("currency", String, nullable=False),
-    Column("amount", String, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("scope", String, primary_key=True),
-    Column("key", String, primary_key=True),
-    Column("state", String, nullable=False),
-    Column("status", Integer),
-    Column("body", String),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-# Run-wide settings (seed, token secret) and per-prefix id counters.
-settings = Table(
-    "settings",
-    metadata,
-    Column("key", String, primary_key=True),
-    Column("value", JSON, nullable=False),
-)
 
 for entity, table in (
     (model.Merchant, merchants),
@@ -270,11 +124,27 @@ def _matchable(key: Any) -> bool:
 
 
 class SqlTransaction:
-    """The domain's `Transaction` port over one SQLAlchemy session."""
+    """The domain's `Transaction` port over one SQLAlchemy session.
 
-    def __init__(self, session: Session, seed: str):
+    Adapters that keep records of their own in the same transaction (the fake PSP) use `session`.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
         self._session = session
-        self._seed = seed
+        self._seed: str | None = None
+
+    def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
+             **where: Any) -> list[T]:
+        """Up to `limit` + 1 rows in `order` after the key `after`: one more than asked says a next page exists."""
+        table = inspect(kind).local_table
+        if not _matchable(tuple(where.values())):
+            return []
+        columns = [table.c[name] for name in order]
+        query = select(kind).where(*(table.c[name] == value for name, value in where.items()))
+        if after is not None:
+            query = query.where(after_key(columns, after))
+        return list(self._session.scalars(query.order_by(*columns).limit(limit + 1)))
 
     def get(self, kind: type[T], key: Any) -> T | None:
         if not _matchable(key):
@@ -310,7 +180,10 @@ class SqlTransaction:
 
     def _digest(self, counter: str) -> bytes:
         # Ids come from (seed, counter): a run with the same seed and the same calls repeats
-        # them, and every worker draws from the one counter in the store.
+        # them, and every worker draws from the one counter in the store. The seed is the one the
+        # data dir was made with.
+        if self._seed is None:
+            self._seed = str(self.setting("seed"))
         n = self._next(counter)
         return hashlib.sha256(f"{self._seed}:{counter}:{n}".encode()).digest()[:16]
 
@@ -347,6 +220,14 @@ class SqlTransaction:
             row.value = value
 
 
+def after_key(columns: list, key: tuple):
+    """Rows whose (columns) sort after `key`: (a > x) or (a = x and (b, ...) after the rest)."""
+    first, value = columns[0], key[0]
+    if len(columns) == 1:
+        return first > value
+    return or_(first > value, and_(first == value, after_key(columns[1:], key[1:])))
+
+
 class _Setting:
     def __init__(self, key: str, value: Any):
         self.key = key
@@ -362,9 +243,11 @@ class Store:
     WRITER_LOCK = 0x70616E63  # "panc"
 
     def __init__(self, url: str):
-        self.engine = make_engine(url, self.WRITER_LOCK)
+        self.url = database_url(url)
+        self.engine = make_engine(self.url, self.WRITER_LOCK)
         self._writer = self.engine.execution_options(immediate=True)
-        self.seed = ""
+        self._in_process = threading.Lock()
+        self.liveness = Liveness.for_store(self)
 
     def create_schema(self) -> None:
         with self._writer.begin() as connection:  # workers starting together create it once
@@ -372,13 +255,90 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with Session(self._writer, expire_on_commit=False) as session:
-            with session.begin():
-                yield SqlTransaction(session, self.seed)
+        """One unit of work: it commits when the block ends, or when it raises an error that is
+        `kept` (a refusal that is itself a fact); any other exception rolls it back."""
+        with self._in_process, Session(self._writer, expire_on_commit=False) as session:
+            session.begin()
+            try:
+                yield SqlTransaction(session)
+            except errors.ApiError as error:
+                if not error.kept:
+                    session.rollback()
+                    raise
+                session.commit()
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
 
     @contextmanager
     def snapshot(self) -> Iterator[SqlTransaction]:
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
-                yield SqlTransaction(session, self.seed)
+                yield SqlTransaction(session)
 
+
+class Liveness:
+    """Which processes are alive, by a lock each holds for its lifetime and the OS or the database
+    releases when it dies (`kill -9` included): an in-flight idempotency key names its process."""
+
+    def __init__(self, owner: str, probe: Callable[[str], bool]):
+        self.owner = owner
+        self._probe = probe
+
+    def alive(self, owner: str | None) -> bool:
+        return owner == self.owner or (owner is not None and self._probe(owner))
+
+    @classmethod
+    def for_store(cls, store: Store) -> Liveness:
+        url = make_url(store.url)
+        if url.get_backend_name() == "sqlite":
+            return cls._file_locks(Path(f"{url.database}.owners"))
+        return cls._advisory_locks(store.engine)
+
+    @classmethod
+    def _file_locks(cls, folder: Path) -> Liveness:
+        # Processes sharing a SQLite file share a host: a flock on a file per process.
+        folder.mkdir(parents=True, exist_ok=True)
+        owner = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        held = open(folder / owner, "w")
+        fcntl.flock(held, fcntl.LOCK_EX)
+
+        def probe(other: str) -> bool:
+            path = folder / other
+            if "/" in other or not path.exists():
+                return False
+            with open(path) as probe_file:
+                try:
+                    fcntl.flock(probe_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+            path.unlink(missing_ok=True)  # its process is gone
+            return False
+
+        liveness = cls(owner, probe)
+        liveness._held = held  # open for the process's lifetime
+        return liveness
+
+    @classmethod
+    def _advisory_locks(cls, engine: Engine) -> Liveness:
+        # A session-level advisory lock on a connection of its own: PostgreSQL drops it with the connection.
+        key = secrets.randbelow(2**62)
+        held = engine.connect()
+        held.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        held.commit()
+        probe_sql = text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+            " AND ((classid::bigint << 32) | objid::bigint) = :key"
+        )
+
+        def probe(other: str) -> bool:
+            if not other.startswith("pg-") or not other[3:].isdigit():
+                return False
+            with engine.connect() as connection:
+                return bool(connection.execute(probe_sql, {"key": int(other[3:])}).scalar())
+
+        liveness = cls(f"pg-{key}", probe)
+        liveness._held = held
+        return liveness

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from . import errors
 from .buyers import is_email, normalize_email
 from .catalog import owned_product, owned_store
+from .commands import IssueSessionToken
 from .model import ApiKey, Merchant, SessionToken, Store
 from .ports import Transaction
 
@@ -118,23 +119,15 @@ def authenticate_token(tx: Transaction, token_id: str | None, environment: str, 
     return BuyerPrincipal(token, environment)
 
 
-def issue_token(
-    tx: Transaction,
-    merchant: MerchantPrincipal,
-    *,
-    buyer_identity: str,
-    store_id: str | None,
-    product_id: str | None,
-    role: str,
-    now: datetime,
-) -> SessionToken:
+def issue_token(tx: Transaction, merchant: MerchantPrincipal, command: IssueSessionToken, now: datetime) -> SessionToken:
     """A token scoped to one store: named directly, or derived from the product."""
-    if not buyer_identity.strip():
+    if not command.buyer_identity.strip():
         raise errors.MISSING_FIELD.error(field="buyerIdentity")
-    if store_id is None and product_id is None:
+    store_id = command.store_id
+    if store_id is None and command.product_id is None:
         raise errors.MISSING_STORE_OR_PRODUCT.error()
-    if product_id is not None:
-        product = owned_product(tx, merchant.merchant_id, product_id)
+    if command.product_id is not None:
+        product = owned_product(tx, merchant.merchant_id, command.product_id)
         if store_id is not None and product.store_id != store_id:
             raise errors.PRODUCT_NOT_IN_STORE.error()
         store_id = product.store_id
@@ -142,9 +135,9 @@ def issue_token(
     token = SessionToken(
         id=tx.new_id("TOK"),
         store_id=store.id,
-        buyer_identity=buyer_identity,
-        role=role,
-        expires_at=now + TOKEN_TTL[role],
+        buyer_identity=command.buyer_identity,
+        role=command.role,
+        expires_at=now + TOKEN_TTL[command.role],
         created_at=now,
     )
     tx.add(token)

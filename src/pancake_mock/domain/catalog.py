@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from . import errors
-from .model import ONETIME, SUBSCRIPTION, Product, ProductVersion, Store
+from .commands import CreateProduct, UpdateProduct
+from .model import ONETIME, SUBSCRIPTION, PriceInfo, Product, ProductVersion, Store
 from .money import display, minor_units, parse_amount
 from .ports import Transaction
 
@@ -21,8 +22,6 @@ PAYMENT_METHODS = {
     (ONETIME, "CNY"): ("wechat",),
 }
 NAME_LIMIT = 64
-# Fields of a product version an update may change.
-VERSIONED_FIELDS = ("name", "description", "prices", "media", "success_url", "metadata")
 
 
 def payment_methods(product_type: str, currency: str) -> tuple[str, ...]:
@@ -43,12 +42,12 @@ def normalize_amount(text: str, currency: str, field: str) -> str:
     return display(value, currency)
 
 
-def normalize_prices(prices: dict[str, dict[str, str]], product_type: str) -> dict[str, dict[str, str]]:
+def normalize_prices(prices: dict[str, PriceInfo], product_type: str) -> dict[str, PriceInfo]:
     normalized = {}
     for currency, price in prices.items():
         check_currency(product_type, currency)
-        amount = normalize_amount(price["amount"], currency, f"prices.{currency}.amount")
-        normalized[currency] = {"amount": amount, "taxCategory": price["taxCategory"]}
+        amount = normalize_amount(price.amount, currency, f"prices.{currency}.amount")
+        normalized[currency] = PriceInfo(amount, price.tax_category)
     return normalized
 
 
@@ -86,28 +85,20 @@ def _check_name(name: str) -> str:
 
 
 def create_product(
-    tx: Transaction, merchant_id: str, fields: dict[str, Any], product_type: str, now: datetime
+    tx: Transaction, merchant_id: str, command: CreateProduct, product_type: str, now: datetime
 ) -> tuple[Product, ProductVersion]:
-    store = owned_store(tx, merchant_id, fields["storeId"])
-    product = Product(
-        id=tx.new_id("PROD"),
-        store_id=store.id,
-        type=product_type,
-        status="active",
-        version=1,
-        billing_period=fields.get("billingPeriod"),
-        created_at=now,
-        updated_at=now,
-    )
+    store = owned_store(tx, merchant_id, command.store_id)
+    product = Product(id=tx.new_id("PROD"), store_id=store.id, type=product_type, status="active",
+                      version=1, created_at=now, updated_at=now)
     version = ProductVersion(
         product_id=product.id,
         number=1,
-        name=_check_name(fields["name"]),
-        description=fields.get("description"),
-        prices=normalize_prices(fields["prices"], product_type),
-        media=fields.get("media", []),
-        success_url=fields.get("successUrl"),
-        metadata=fields.get("metadata", {}),
+        name=_check_name(command.name),
+        description=command.description,
+        prices=normalize_prices(command.prices, product_type),
+        media=command.media or [],
+        success_url=command.success_url,
+        metadata=command.metadata or {},
         created_at=now,
     )
     tx.add(product)
@@ -116,26 +107,21 @@ def create_product(
 
 
 def update_product(
-    tx: Transaction, merchant_id: str, fields: dict[str, Any], product_type: str, now: datetime
+    tx: Transaction, merchant_id: str, command: UpdateProduct, product_type: str, now: datetime
 ) -> tuple[Product, ProductVersion]:
     """A change makes version n+1; sessions and orders keep pointing at the version they saw."""
-    product = owned_product(tx, merchant_id, fields["id"])
+    product = owned_product(tx, merchant_id, command.id)
     if product.type != product_type:
         raise errors.PRODUCT_NOT_FOUND.error()  # one-time and subscription products live apart
     current = current_version(tx, product)
-    changes: dict[str, Any] = {}
-    if "name" in fields:
-        changes["name"] = _check_name(fields["name"])
-    if "prices" in fields:
-        changes["prices"] = normalize_prices(fields["prices"], product.type)
-    for wire, attr in (("description", "description"), ("media", "media"),
-                       ("successUrl", "success_url"), ("metadata", "metadata")):
-        if wire in fields:
-            changes[attr] = fields[wire]
-    if all(getattr(current, attr) == value for attr, value in changes.items()):
+    changes = command.changes()
+    if "name" in changes:
+        changes["name"] = _check_name(changes["name"])
+    if "prices" in changes:
+        changes["prices"] = normalize_prices(changes["prices"], product.type)
+    if all(getattr(current, name) == value for name, value in changes.items()):
         return product, current
-    values = {attr: getattr(current, attr) for attr in VERSIONED_FIELDS} | changes
-    version = ProductVersion(product_id=product.id, number=current.number + 1, created_at=now, **values)
+    version = replace(current, number=current.number + 1, created_at=now, **changes)
     product.version = version.number
     product.updated_at = now
     tx.add(version)

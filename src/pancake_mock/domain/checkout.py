@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from . import errors, tax
 from .auth import MerchantPrincipal, StorefrontPrincipal
 from .buyers import is_email, normalize_email
 from .catalog import check_currency, current_version, normalize_amount, owned_product, payment_methods
-from .model import CheckoutSession, Product, Store
+from .commands import CreateCheckoutSession
+from .model import CheckoutSession, PriceInfo, Product, SessionOptions, Store
 from .ports import Transaction
 
 DEFAULT_TTL_SECONDS = 2700
-# Fields a store-slug caller may send but that only a merchant key may set.
-KEY_ONLY_FIELDS = ("priceSnapshot", "expiresInSeconds", "metadata", "orderMerchantExternalId",
-                   "withTrial", "includePaymentMethods", "excludePaymentMethods")
-_WIRE_BILLING = {"country": "country", "isBusiness": "is_business", "postcode": "postcode",
-                 "state": "state", "businessName": "business_name", "taxId": "tax_id"}
-
-
-def billing_detail(wire: dict[str, Any]) -> tax.BillingDetail:
-    return tax.BillingDetail(**{attr: wire.get(key) for key, attr in _WIRE_BILLING.items()})
-
-
-def billing_wire(detail: tax.BillingDetail) -> dict[str, Any]:
-    """The camelCase form stored on sessions and orders, without empty optional fields."""
-    values = asdict(detail)
-    return {key: values[attr] for key, attr in _WIRE_BILLING.items() if values[attr] is not None}
+# What a store-slug caller may send but only a merchant key may set: dropped for the storefront.
+KEY_ONLY_FIELDS = {name: None for name in ("price_snapshot", "expires_in_seconds", "metadata",
+                   "order_merchant_external_id", "with_trial", "include_payment_methods",
+                   "exclude_payment_methods")}
 
 
 def checked_email(text: str) -> str:
@@ -66,36 +55,34 @@ def _session_product(tx: Transaction, principal: MerchantPrincipal | StorefrontP
 
 
 def create_session(
-    tx: Transaction, principal: MerchantPrincipal | StorefrontPrincipal, fields: dict[str, Any], now: datetime
+    tx: Transaction, principal: MerchantPrincipal | StorefrontPrincipal, command: CreateCheckoutSession, now: datetime
 ) -> tuple[CheckoutSession, Store]:
     """Lock product version, price, currency and store; pre-fill what the merchant knows."""
     if isinstance(principal, StorefrontPrincipal):
-        fields = {key: value for key, value in fields.items() if key not in KEY_ONLY_FIELDS}
-    product, store = _session_product(tx, principal, fields["productId"])
-    currency = fields["currency"]
+        command = replace(command, **KEY_ONLY_FIELDS)
+    product, store = _session_product(tx, principal, command.product_id)
+    currency = command.currency
     check_currency(product.type, currency)
     version = current_version(tx, product)
 
-    if "priceSnapshot" in fields:
-        snapshot = fields["priceSnapshot"]
-        price = {"amount": normalize_amount(snapshot["amount"], currency, "priceSnapshot.amount"),
-                 "taxCategory": snapshot["taxCategory"]}
+    if command.price_snapshot is not None:
+        snapshot = command.price_snapshot
+        price = PriceInfo(normalize_amount(snapshot.amount, currency, "priceSnapshot.amount"), snapshot.tax_category)
     elif currency in version.prices:
-        price = dict(version.prices[currency])
+        price = version.prices[currency]
     else:
         raise errors.PRICE_NOT_SET.error(currency=currency)
 
-    include, exclude = fields.get("includePaymentMethods"), fields.get("excludePaymentMethods")
+    include, exclude = command.include_payment_methods, command.exclude_payment_methods
     if include and exclude:
         raise errors.PAYMENT_METHODS_CONFLICT.error()
     available = payment_methods(product.type, currency)
     for method in include or ():
         if method not in available:
             raise errors.PAYMENT_METHOD_UNSUPPORTED.error(currency=currency, method=method)
-    methods = [m for m in available if (not include or m in include) and m not in (exclude or ())]
+    methods = tuple(m for m in available if (not include or m in include) and m not in (exclude or ()))
 
-    billing = fields.get("billingDetail")
-    success_url = fields.get("successUrl", version.success_url)
+    success_url = command.success_url or version.success_url
     session = CheckoutSession(
         id=tx.new_session_id(),
         store_id=store.id,
@@ -106,18 +93,15 @@ def create_session(
         currency=currency,
         price=price,
         status="open",
-        expires_at=now + timedelta(seconds=fields.get("expiresInSeconds", DEFAULT_TTL_SECONDS)),
+        expires_at=now + timedelta(seconds=command.expires_in_seconds or DEFAULT_TTL_SECONDS),
         created_at=now,
-        buyer_email=checked_email(fields["buyerEmail"]) if "buyerEmail" in fields else None,
-        billing_detail=billing_wire(tax.normalize_billing(billing_detail(billing))) if billing else None,
+        options=SessionOptions(product_name=version.name, payment_methods=methods, language=command.language,
+                               dark_mode=command.dark_mode, with_trial=command.with_trial),
+        buyer_email=checked_email(command.buyer_email) if command.buyer_email is not None else None,
+        billing_detail=tax.normalize_billing(command.billing_detail) if command.billing_detail else None,
         success_url=checked_url(success_url) if success_url else None,
-        metadata=fields.get("metadata", {}),
-        order_merchant_external_id=fields.get("orderMerchantExternalId"),
-        options={
-            "productName": version.name,
-            "paymentMethods": methods,
-            **{key: fields[key] for key in ("language", "darkMode", "withTrial") if key in fields},
-        },
+        metadata=command.metadata or {},
+        order_merchant_external_id=command.order_merchant_external_id,
     )
     tx.add(session)
     return session, store

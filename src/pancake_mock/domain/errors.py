@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, layer: str):
+    def __init__(self, status: int, message: str, layer: str, kept: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
         self.layer = layer
+        self.kept = kept
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,12 @@ class Problem:
     status: int
     template: str
     layer: str
+    # A refusal that is itself a fact to keep (the PSP journaled a declined call): the request's
+    # transaction commits what was written before it was raised, instead of rolling back.
+    kept: bool = False
 
     def error(self, **values: object) -> ApiError:
-        return ApiError(self.status, self.template.format(**values), self.layer)
+        return ApiError(self.status, self.template.format(**values), self.layer, self.kept)
 
 
 # Gateway: transport, headers, body shape.
@@ -38,6 +42,7 @@ UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allow
 INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
 INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
 IDEMPOTENCY_IN_FLIGHT = Problem(409, "Idempotent request is already being processed", "gateway")
+CONTROL_CHARACTERS = Problem(400, "Invalid request: control characters are not allowed in {part}", "gateway")
 NOT_FOUND = Problem(404, "Not found", "gateway")
 METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
 PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")
@@ -82,7 +87,7 @@ MISSING_BUYER_EMAIL = Problem(400, "Missing buyerEmail: provide in request body 
 INVALID_BUYER_EMAIL = Problem(400, "Invalid buyerEmail", "order")
 SESSION_WRONG_STORE = Problem(403, "Session does not belong to this store", "order")
 SESSION_INVALID = Problem(409, "Checkout session invalid, please re-enter checkout", "order")
-PSP_FAILED = Problem(500, "Internal server error", "order")
+PSP_FAILED = Problem(500, "Internal server error", "order", kept=True)
 
 # Billing detail and tax.
 INVALID_COUNTRY = Problem(400, "Invalid billingDetail.country: expected an ISO 3166-1 alpha-2 code", "order")

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+from .tax.model import BillingDetail, TaxResult
 
 ONETIME = "onetime"
 SUBSCRIPTION = "subscription"
 ENVIRONMENTS = ("test", "prod")
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    amount: str  # display string in the currency's minor unit: "29.00", "4500"
+    tax_category: str
+
+    @property
+    def value(self) -> Decimal:
+        return Decimal(self.amount)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the hosted checkout page shows, fixed when the session is made."""
+
+    product_name: str
+    payment_methods: tuple[str, ...]
+    language: str | None = None
+    dark_mode: bool | None = None
+    with_trial: bool | None = None
 
 
 @dataclass
@@ -58,7 +82,7 @@ class ProductVersion:
     product_id: str
     number: int
     name: str
-    prices: dict[str, dict[str, str]]
+    prices: dict[str, PriceInfo]  # by currency
     created_at: datetime
     description: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
@@ -75,16 +99,16 @@ class CheckoutSession:
     product_version: int
     environment: str
     currency: str
-    price: dict[str, str]  # the locked {"amount", "taxCategory"}
+    price: PriceInfo  # locked
     status: str  # open | completed
     expires_at: datetime
     created_at: datetime
+    options: SessionOptions
     buyer_email: str | None = None
-    billing_detail: dict[str, Any] | None = None
+    billing_detail: BillingDetail | None = None  # normalized
     success_url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     order_merchant_external_id: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # language, darkMode, payment methods
 
 
 @dataclass
@@ -109,9 +133,9 @@ class Order:
     product_version: int
     environment: str
     buyer_email: str
-    billing_detail: dict[str, Any]
+    billing_detail: BillingDetail  # normalized
     currency: str
-    price_snapshot: dict[str, Any]  # subtotal, taxAmount, total, taxCategory, taxRate, treatment, lines
+    price_snapshot: TaxResult
     created_at: datetime
     buyer_ip: str | None = None
     success_url: str | None = None
@@ -139,5 +163,6 @@ class IdempotencyRecord:
     key: str
     state: str  # in_flight | completed
     created_at: datetime
+    owner: str | None = None  # the process running an in-flight request
     status: int | None = None
     body: str | None = None

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from . import errors, tax
 from .auth import BuyerPrincipal, StorefrontPrincipal
-from .checkout import billing_detail, billing_wire, checked_email, checked_url, is_usable
+from .checkout import checked_email, checked_url, is_usable
+from .commands import CreateOrder, PreviewTax
 from .model import CheckoutSession, Order, Payment
 from .money import display
-from .ports import Psp, PspCheckoutRequest, PspUnavailable, Transaction
+from .ports import Psp, PspCheckoutRequest, Transaction
 
 
 @dataclass(frozen=True)
@@ -39,47 +38,24 @@ def _usable_session(tx: Transaction, caller: BuyerPrincipal | StorefrontPrincipa
     return session
 
 
-def _buyer_email(buyer: BuyerPrincipal, fields: dict[str, Any], session: CheckoutSession) -> str:
+def _buyer_email(buyer: BuyerPrincipal, command: CreateOrder, session: CheckoutSession) -> str:
     """Token identity, then body, then the session's pre-fill; always normalized."""
     if buyer.email:
         return buyer.email
-    if "buyerEmail" in fields:
-        return checked_email(fields["buyerEmail"])
+    if command.buyer_email is not None:
+        return checked_email(command.buyer_email)
     if session.buyer_email:
         return session.buyer_email
     raise errors.MISSING_BUYER_EMAIL.error()
 
 
-def price_snapshot(result: tax.TaxResult) -> dict[str, Any]:
-    """A tax result as orders keep it and preview-tax shows it: display strings, rates as fractions."""
-    currency = result.currency
-    return {
-        "currency": currency,
-        "subtotal": display(result.subtotal, currency),
-        "taxAmount": display(result.tax_amount, currency),
-        "total": display(result.total, currency),
-        "taxCategory": result.tax_category,
-        "taxRate": f"{result.rate.normalize():f}",
-        "treatment": result.treatment,
-        "lines": [
-            {"jurisdiction": line.jurisdiction, "name": line.name,
-             "rate": f"{line.rate.normalize():f}", "amount": display(line.amount, currency)}
-            for line in result.lines
-        ],
-        "locationEvidence": {
-            "billingCountry": result.evidence.billing_country,
-            "ipCountry": result.evidence.ip_country,
-            "consistent": result.evidence.consistent,
-        },
-    }
-
-
-def _billing(fields: dict[str, Any], session: CheckoutSession) -> tax.BillingDetail:
-    """The body's billing detail, else the session's pre-fill, normalized."""
-    raw = fields.get("billingDetail") or session.billing_detail
-    if not raw:
+def _billing(given: tax.BillingDetail | None, session: CheckoutSession) -> tax.BillingDetail:
+    """The request's billing detail, normalized here, else the session's (normalized when it was set)."""
+    if given is not None:
+        return tax.normalize_billing(given)
+    if session.billing_detail is None:
         raise errors.MISSING_BILLING_DETAIL.error()
-    return tax.normalize_billing(billing_detail(raw))
+    return session.billing_detail
 
 
 def _quote(session: CheckoutSession, billing: tax.BillingDetail, buyer_ip: str | None,
@@ -87,9 +63,9 @@ def _quote(session: CheckoutSession, billing: tax.BillingDetail, buyer_ip: str |
     """The session's locked price, taxed for this buyer as of now."""
     return tax.compute_tax(
         billing=billing,
-        subtotal=Decimal(session.price["amount"]),
+        subtotal=session.price.value,
         currency=session.currency,
-        tax_category=session.price["taxCategory"],
+        tax_category=session.price.tax_category,
         as_of=now,
         buyer_ip=buyer_ip,
         seller=rules.seller,
@@ -98,35 +74,41 @@ def _quote(session: CheckoutSession, billing: tax.BillingDetail, buyer_ip: str |
     )
 
 
-def preview_tax(tx: Transaction, visitor: StorefrontPrincipal, fields: dict[str, Any], now: datetime,
-                rules: OrderRules = OrderRules()) -> dict[str, Any]:
+def preview_tax(tx: Transaction, visitor: StorefrontPrincipal, command: PreviewTax, now: datetime,
+                rules: OrderRules) -> tax.TaxResult:
     """What create-order would charge for this session and billing detail, writing nothing."""
-    session = _usable_session(tx, visitor, fields["checkoutSessionId"], None, now)
-    return price_snapshot(_quote(session, _billing(fields, session), fields.get("buyerIp"), now, rules))
+    session = _usable_session(tx, visitor, command.checkout_session_id, None, now)
+    return _quote(session, _billing(command.billing_detail, session), command.buyer_ip, now, rules)
 
 
-def create_order(
-    tx: Transaction,
-    psp: Psp,
-    buyer: BuyerPrincipal,
-    fields: dict[str, Any],
-    order_type: str,
-    now: datetime,
-    rules: OrderRules = OrderRules(),
-) -> Order:
-    """Snapshot the price, tax it, write the order and create the PSP checkout.
+def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: CreateOrder, order_type: str,
+                 now: datetime, rules: OrderRules) -> Order:
+    """Snapshot the price, tax it, and write the order, its payment and the PSP checkout together.
 
-    Everything runs in the caller's transaction: a PSP failure raises, the transaction rolls
-    back, and the session is as it was, so a retry is safe.
+    The PSP is asked first: if it refuses, nothing of the order is written (its ids stay unused),
+    the refusal is what the transaction keeps, and the session is as it was, so a retry is safe.
     """
-    session = _usable_session(tx, buyer, fields["checkoutSessionId"], order_type, now)
-    billing = _billing(fields, session)
-    email = _buyer_email(buyer, fields, session)
-    success_url = checked_url(fields["successUrl"]) if "successUrl" in fields else session.success_url
-    result = _quote(session, billing, fields.get("buyerIp"), now, rules)
-    snapshot = price_snapshot(result)
+    session = _usable_session(tx, buyer, command.checkout_session_id, order_type, now)
+    billing = _billing(command.billing_detail, session)
+    email = _buyer_email(buyer, command, session)
+    success_url = checked_url(command.success_url) if command.success_url is not None else session.success_url
+    snapshot = _quote(session, billing, command.buyer_ip, now, rules)
+    order_id, payment_id = tx.new_id("ORD"), tx.new_id("PAY")
+    total = display(snapshot.total, session.currency)
+    checkout_url = psp.create_checkout(tx, PspCheckoutRequest(
+        payment_id=payment_id,
+        order_id=order_id,
+        amount=total,
+        currency=session.currency,
+        buyer_email=email,
+        country=billing.country,
+        success_url=success_url,
+        description=session.options.product_name,
+    ), now)
+    if checkout_url is None:
+        raise errors.PSP_FAILED.error()
     order = Order(
-        id=tx.new_id("ORD"),
+        id=order_id,
         type=order_type,
         status="pending",
         checkout_session_id=session.id,
@@ -135,36 +117,21 @@ def create_order(
         product_version=session.product_version,
         environment=session.environment,
         buyer_email=email,
-        billing_detail=billing_wire(result.billing),
+        billing_detail=billing,
         currency=session.currency,
         price_snapshot=snapshot,
         created_at=now,
-        buyer_ip=fields.get("buyerIp"),
+        buyer_ip=command.buyer_ip,
         success_url=success_url,
         metadata=session.metadata,
         order_merchant_external_id=session.order_merchant_external_id,
+        payment_id=payment_id,
+        checkout_url=checkout_url,
     )
-    payment = Payment(id=tx.new_id("PAY"), order_id=order.id, status="pending",
-                      currency=order.currency, amount=snapshot["total"], created_at=now)
-    order.payment_id = payment.id
+    tx.add(order)
+    tx.add(Payment(id=payment_id, order_id=order.id, status="pending", currency=order.currency,
+                   amount=total, created_at=now))
     session.status = "completed"
     session.buyer_email = email
-    session.billing_detail = order.billing_detail
-    tx.add(order)
-    tx.add(payment)
-    try:
-        order.checkout_url = psp.create_checkout(
-            PspCheckoutRequest(
-                payment_id=payment.id,
-                order_id=order.id,
-                amount=snapshot["total"],
-                currency=order.currency,
-                buyer_email=email,
-                country=result.billing.country,
-                success_url=success_url,
-                description=session.options.get("productName", ""),
-            )
-        )
-    except PspUnavailable as failure:
-        raise errors.PSP_FAILED.error() from failure
+    session.billing_detail = billing
     return order

@@ -45,13 +45,7 @@ class PspCheckoutRequest:
     description: str
 
 
-class PspUnavailable(Exception):
-    """The PSP did not create the checkout (an injected fault, or the PSP is down)."""
-
-
 class Psp(Protocol):
-    def delay(self) -> None:
-        """Wait as long as the PSP is currently slow (before any store lock is taken)."""
-
-    def create_checkout(self, request: PspCheckoutRequest) -> str:
-        """Create a hosted checkout and return its URL, or raise PspUnavailable."""
+    def create_checkout(self, tx: Transaction, request: PspCheckoutRequest, now: datetime) -> str | None:
+        """The URL of a hosted checkout created in the caller's transaction, or None when the PSP
+        declined (the transaction then holds only the PSP's record of the declined call)."""

@@ -1,28 +1,120 @@
-"""One method per operationId of the contract: read the request, call the domain, answer."""
+"""One handler per operationId of the contracts: typed command in, domain call, view out.
+
+Handlers are grouped by the narrow services they need (moto's `responses.py` style); the pipeline
+gives each call its unit of work, its time and its caller. `@operation` names the command type an
+operation's parameters and body become, and whether it writes.
+"""
 
 from __future__ import annotations
 
-import re
 import typing as t
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from connexion import context
-
-from ..adapters.psp import FaultPlan
-from ..domain import auth, catalog, checkout, errors, orders
+from .. import codec
+from ..adapters.clock import BusinessClock
+from ..adapters.psp import FakePsp
+from ..adapters.tokens import TokenCodec
+from ..domain import auth, catalog, checkout, commands, errors, orders
 from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, Order
 from . import views
 from .envelope import ok
-
-if t.TYPE_CHECKING:
-    from ..app import Mock
-
-
-def _principal() -> t.Any:
-    return context.context["principal"]
-
+from .pipeline import Call, Handler
 
 YEARS = range(1970, 3000)  # where business time may go; far enough for any test, clear of overflow
+
+
+def operation(command: type | None = None, *, writes: bool = True, before: str | None = None):
+    """`before` names a method of the group to run ahead of the unit of work (see pipeline.Handler)."""
+    def mark(method):
+        method.operation = (command, writes, before)
+        return method
+    return mark
+
+
+def handlers_of(*groups: object) -> dict[str, Handler]:
+    """Every marked method of the groups, by operationId (the method's name in camelCase)."""
+    found = {}
+    for group in groups:
+        for name in dir(group):
+            method = getattr(group, name)
+            if hasattr(method, "operation"):
+                command, writes, before = method.operation
+                found[codec.camel(name)] = Handler(method, command, writes, before and getattr(group, before))
+    return found
+
+
+class Tokens:
+    def __init__(self, tokens: TokenCodec):
+        self.tokens = tokens
+
+    @operation(commands.IssueSessionToken)
+    def issue_session_token(self, call: Call, command: commands.IssueSessionToken) -> dict:
+        token = auth.issue_token(call.tx, call.principal, command, call.now)
+        jwt = self.tokens.encode(token.id, token.store_id, token.role)
+        return ok({"token": jwt, "expiresAt": views.timestamp(token.expires_at)})
+
+
+class Checkout:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    @operation(commands.CreateCheckoutSession)
+    def create_checkout_session(self, call: Call, command: commands.CreateCheckoutSession) -> dict:
+        session, store = checkout.create_session(call.tx, call.principal, command, call.now)
+        url = f"{self.base_url}/store/{store.slug}/checkout/{session.id}"
+        return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
+
+
+class Catalog:
+    @operation(commands.CreateProduct)
+    def create_onetime_product(self, call: Call, command: commands.CreateProduct) -> dict:
+        product, version = catalog.create_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now)
+        return ok({"product": views.product(product, version)})
+
+    @operation(commands.UpdateProduct)
+    def update_onetime_product(self, call: Call, command: commands.UpdateProduct) -> dict:
+        product, version = catalog.update_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now)
+        return ok({"product": views.product(product, version)})
+
+
+class Orders:
+    def __init__(self, psp: FakePsp, rules: orders.OrderRules):
+        self.psp = psp
+        self.rules = rules
+
+    @operation(commands.PreviewTax, writes=False)
+    def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
+        return ok(views.tax_quote(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules)))
+
+    def psp_round_trip(self) -> None:
+        self.psp.round_trip()
+
+    @operation(commands.CreateOrder, before="psp_round_trip")
+    def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
+        return self._create(call, command, ONETIME)
+
+    @operation(commands.CreateOrder, before="psp_round_trip")
+    def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
+        return self._create(call, command, SUBSCRIPTION)
+
+    def _create(self, call: Call, command: commands.CreateOrder, order_type: str) -> dict:
+        order = orders.create_order(call.tx, self.psp, call.principal, command, order_type, call.now, self.rules)
+        return ok({"checkoutUrl": order.checkout_url})
+
+
+@dataclass(frozen=True)
+class Pages:
+    """A page of a list and where the next one starts."""
+
+    items: list
+    limit: int
+    key: t.Callable[[t.Any], tuple]
+
+    def view(self, name: str, render: t.Callable[[t.Any], dict]) -> dict:
+        shown = self.items[: self.limit]
+        more = len(self.items) > self.limit
+        return {name: [render(item) for item in shown], "nextCursor": views.cursor(self.key(shown[-1])) if more else None}
 
 
 def _moment(text: str) -> datetime:
@@ -34,117 +126,81 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-class Handlers:
-    def __init__(self, mock: Mock):
-        self.mock = mock
+class Control:
+    """The control plane: test-only views and levers over the whole mock."""
 
-    def resolve(self, operation_id: str) -> t.Callable[..., t.Any]:
-        return getattr(self, re.sub(r"(?<!^)([A-Z])", r"_\1", operation_id).lower())
+    def __init__(self, reset: t.Callable[[t.Any], None], psp: FakePsp, clock: BusinessClock):
+        self._reset = reset
+        self.psp = psp
+        self.clock = clock
 
-    # The Waffo Pancake API.
-
-    def issue_session_token(self, body: dict) -> dict:
-        with self.mock.store.transaction() as tx:
-            token = auth.issue_token(
-                tx,
-                _principal(),
-                buyer_identity=body["buyerIdentity"],
-                store_id=body.get("storeId"),
-                product_id=body.get("productId"),
-                role=body.get("role", "customer"),
-                now=self.mock.clock.now(),
-            )
-        jwt = self.mock.tokens.encode(token.id, token.store_id, token.role)
-        return ok({"token": jwt, "expiresAt": views.timestamp(token.expires_at)})
-
-    def create_checkout_session(self, body: dict) -> dict:
-        with self.mock.store.transaction() as tx:
-            session, store = checkout.create_session(tx, _principal(), body, self.mock.clock.now())
-        url = f"{self.mock.base_url}/store/{store.slug}/checkout/{session.id}"
-        return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
-
-    def preview_tax(self, body: dict) -> dict:
-        with self.mock.store.snapshot() as tx:
-            quote = orders.preview_tax(tx, _principal(), body, self.mock.clock.now(), self.mock.order_rules)
-        return ok(quote)
-
-    def create_onetime_product(self, body: dict) -> dict:
-        with self.mock.store.transaction() as tx:
-            product, version = catalog.create_product(
-                tx, _principal().merchant_id, body, ONETIME, self.mock.clock.now()
-            )
-        return ok({"product": views.product(product, version)})
-
-    def update_onetime_product(self, body: dict) -> dict:
-        with self.mock.store.transaction() as tx:
-            product, version = catalog.update_product(
-                tx, _principal().merchant_id, body, ONETIME, self.mock.clock.now()
-            )
-        return ok({"product": views.product(product, version)})
-
-    def create_onetime_order(self, body: dict) -> dict:
-        return self._create_order(body, ONETIME)
-
-    def create_subscription_order(self, body: dict) -> dict:
-        return self._create_order(body, SUBSCRIPTION)
-
-    def _create_order(self, body: dict, order_type: str) -> dict:
-        self.mock.psp.delay()
-        with self.mock.store.transaction() as tx:
-            order = orders.create_order(
-                tx, self.mock.psp, _principal(), body, order_type, self.mock.clock.now(), self.mock.order_rules
-            )
-        return ok({"checkoutUrl": order.checkout_url})
-
-    # The control plane.
-
-    def reset_state(self) -> dict:
-        self.mock.reset()
+    @operation()
+    def reset_state(self, call: Call, _command: None) -> dict:
+        self._reset(call.tx)
         return {"reset": True}
 
-    def list_orders(self, checkout_session_id: str | None = None) -> dict:
-        where = {} if checkout_session_id is None else {"checkout_session_id": checkout_session_id}
-        with self.mock.store.snapshot() as tx:
-            found = sorted(tx.find(Order, **where), key=lambda order: (order.created_at, order.id))
-        return {"orders": [views.order_record(order) for order in found]}
+    @operation(commands.ListOrders, writes=False)
+    def list_orders(self, call: Call, command: commands.ListOrders) -> dict:
+        after = views.cursor_key(command.cursor)
+        where = {name: value for name, value in (("checkout_session_id", command.checkout_session_id),
+                                                 ("status", command.status)) if value is not None}
+        if after is not None:
+            try:
+                after = (datetime.fromisoformat(after[0]), str(after[1]))
+            except (ValueError, TypeError, IndexError):
+                raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page") from None
+        found = call.tx.page(Order, ("created_at", "id"), command.limit, after, **where)
+        page = Pages(found, command.limit, lambda order: (order.created_at.isoformat(), order.id))
+        return page.view("orders", views.order_record)
 
-    def get_checkout_session(self, session_id: str) -> dict:
-        with self.mock.store.snapshot() as tx:
-            session = tx.get(CheckoutSession, session_id)
+    @operation(commands.GetCheckoutSession, writes=False)
+    def get_checkout_session(self, call: Call, command: commands.GetCheckoutSession) -> dict:
+        session = call.tx.get(CheckoutSession, command.session_id)
         if session is None:
             raise errors.NOT_FOUND.error()
-        return views.session_record(session, self.mock.clock.now())
+        return views.session_record(session, call.now)
 
-    def get_clock(self) -> dict:
-        clock = self.mock.clock
-        offset = clock.offset()
-        return {"now": views.timestamp(clock.wall.now() + timedelta(seconds=offset)), "offsetSeconds": offset}
+    @operation(writes=False)
+    def get_clock(self, call: Call, _command: None) -> dict:
+        return {"now": views.timestamp(call.now), "offsetSeconds": self.clock.offset(call.tx)}
 
-    def set_clock(self, body: dict) -> dict:
-        clock = self.mock.clock
-        field = "now" if "now" in body else "advanceSeconds"
+    @operation(commands.SetClock)
+    def set_clock(self, call: Call, command: commands.SetClock) -> dict:
+        field = "now" if command.now is not None else "advanceSeconds"
         try:
-            target = _moment(body["now"]) if "now" in body else clock.now() + timedelta(seconds=body["advanceSeconds"])
+            target = _moment(command.now) if command.now is not None else call.now + timedelta(seconds=command.advance_seconds)
         except OverflowError:
             target = None
         if target is None or not YEARS.start <= target.year < YEARS.stop:
             raise errors.INVALID_FIELD.error(field=field, expected=f"a time within the years {YEARS.start} to {YEARS.stop - 1}")
-        clock.travel_to(target)
-        return self.get_clock()
+        self.clock.travel_to(call.tx, target)
+        return {"now": views.timestamp(target), "offsetSeconds": self.clock.offset(call.tx)}
 
-    def reset_clock(self) -> dict:
-        self.mock.clock.set_offset(0)
-        return self.get_clock()
+    @operation()
+    def reset_clock(self, call: Call, _command: None) -> dict:
+        self.clock.back_to_wall_time(call.tx)
+        return {"now": views.timestamp(self.clock.wall.now()), "offsetSeconds": 0}
 
-    def get_psp_faults(self) -> dict:
-        return vars(self.mock.psp.faults())
+    @operation(writes=False)
+    def get_psp_faults(self, call: Call, _command: None) -> dict:
+        return codec.dump(self.psp.faults(call.tx))
 
-    def set_psp_faults(self, body: dict) -> dict:
-        return vars(self.mock.psp.set_faults(FaultPlan(**body)))
+    @operation(commands.SetPspFaults)
+    def set_psp_faults(self, call: Call, command: commands.SetPspFaults) -> dict:
+        return codec.dump(self.psp.set_faults(call.tx, command))
 
-    def clear_psp_faults(self) -> dict:
-        return vars(self.mock.psp.set_faults(FaultPlan()))
+    @operation()
+    def clear_psp_faults(self, call: Call, _command: None) -> dict:
+        return codec.dump(self.psp.set_faults(call.tx, commands.SetPspFaults()))
 
-    def list_psp_calls(self) -> dict:
-        calls = self.mock.psp.journal()
-        return {"calls": [call | {"at": views.timestamp(call["at"])} for call in calls]}
+    @operation(commands.ListPspCalls, writes=False)
+    def list_psp_calls(self, call: Call, command: commands.ListPspCalls) -> dict:
+        after = views.cursor_key(command.cursor)
+        if after is not None and not isinstance(after[0], int):
+            raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page")
+        found = self.psp.journal(call.tx, command.limit, after[0] if after else None, command.outcome)
+        page = Pages(found, command.limit, lambda entry: (entry["id"],))
+        return page.view("calls", lambda entry: {
+            "id": entry["id"], "at": views.timestamp(entry["at"]), "operation": entry["operation"],
+            "request": entry["request"], "outcome": entry["outcome"], "reason": entry["reason"],
+            "checkoutUrl": entry["checkout_url"]})

@@ -8,21 +8,32 @@ may echo what the client sent. Field paths therefore name only properties the sc
 from __future__ import annotations
 
 import json
+import math
 import typing as t
 
-from connexion.validators import AbstractRequestBodyValidator
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from starlette.types import Receive, Scope
 
 from ..adapters.store import storable_text
 from ..domain import errors
 from ..domain.errors import ApiError
 
 
+def _not_json(constant: str) -> t.NoReturn:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 would be read as infinity
+        raise ValueError("number out of range")
+    return value
+
+
 def parse_json(raw: bytes) -> t.Any:
+    """Strict JSON: NaN, Infinity and numbers beyond a double are refused, as RFC 8259 has them."""
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.INVALID_JSON.error() from None
     if not _storable(body):
@@ -106,31 +117,11 @@ def to_api_error(error: ValidationError, schema: dict) -> ApiError:
     return errors.INVALID_FIELD.error(field=field, expected="valid")
 
 
-def first_error(validator: Draft202012Validator, body: t.Any) -> ValidationError | None:
-    # Shallow before deep, and a missing field before a wrong one: the most useful fix first.
+def check(validator: Draft202012Validator, instance: t.Any, schema: dict) -> None:
+    """Raise the most useful error first: shallow before deep, a missing field before a wrong one."""
     found = sorted(
-        validator.iter_errors(body),
+        validator.iter_errors(instance),
         key=lambda e: (len(e.absolute_path), e.validator != "required", [str(p) for p in e.absolute_path]),
     )
-    return found[0] if found else None
-
-
-class EnvelopeJSONBodyValidator(AbstractRequestBodyValidator):
-    """Reads the whole body (chunked or not), parses and validates it, then replays it."""
-
-    def __init__(self, *, schema: dict, **kwargs: t.Any) -> None:
-        super().__init__(schema=schema, **kwargs)
-        self._validator = Draft202012Validator(schema)
-
-    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        raw = b"".join(chunks)
-        body = parse_json(raw)
-        error = first_error(self._validator, body)
-        if error is not None:
-            raise to_api_error(error, self._schema)
-        return self._insert_messages(receive, messages=[{"type": "http.request", "body": raw, "more_body": False}]), scope
+    if found:
+        raise to_api_error(found[0], schema)

@@ -1,11 +1,18 @@
-"""Entities as the contract shows them (camelCase, ISO 8601 UTC with milliseconds)."""
+"""Entities as the contract shows them: the domain's names in camelCase (`codec`), timestamps in
+ISO 8601 UTC with milliseconds, amounts as display strings."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 from typing import Any
 
+from .. import codec
+from ..domain import errors
 from ..domain.model import CheckoutSession, Order, Product, ProductVersion
+from ..domain.tax import TaxResult
 
 
 def timestamp(moment: datetime) -> str:
@@ -18,7 +25,7 @@ def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
         "storeId": entity.store_id,
         "name": version.name,
         "description": version.description,
-        "prices": version.prices,
+        "prices": codec.dump(version.prices),
         "media": version.media,
         "successUrl": version.success_url,
         "metadata": version.metadata,
@@ -26,6 +33,17 @@ def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
         "createdAt": timestamp(entity.created_at),
         "updatedAt": timestamp(entity.updated_at),
     }
+
+
+def tax_quote(result: TaxResult) -> dict[str, Any]:
+    return codec.dump(result)
+
+
+def _billing(detail: Any) -> dict[str, Any] | None:
+    """A billing detail without its unset optional fields."""
+    if detail is None:
+        return None
+    return {key: value for key, value in codec.dump(detail).items() if value is not None}
 
 
 def order_record(order: Order) -> dict[str, Any]:
@@ -41,8 +59,8 @@ def order_record(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "buyerEmail": order.buyer_email,
         "buyerIp": order.buyer_ip,
-        "billingDetail": order.billing_detail,
-        "priceSnapshot": order.price_snapshot,
+        "billingDetail": _billing(order.billing_detail),
+        "priceSnapshot": tax_quote(order.price_snapshot),
         "successUrl": order.success_url,
         "paymentId": order.payment_id,
         "checkoutUrl": order.checkout_url,
@@ -61,12 +79,29 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
         "productVersion": session.product_version,
         "environment": session.environment,
         "currency": session.currency,
-        "price": session.price,
+        "price": codec.dump(session.price),
         "buyerEmail": session.buyer_email,
-        "billingDetail": session.billing_detail,
+        "billingDetail": _billing(session.billing_detail),
         "successUrl": session.success_url,
         "metadata": session.metadata,
         "orderMerchantExternalId": session.order_merchant_external_id,
         "expiresAt": timestamp(session.expires_at),
         "createdAt": timestamp(session.created_at),
     }
+
+
+def cursor(key: tuple) -> str:
+    """An opaque cursor: where the next page starts."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def cursor_key(text: str | None) -> list | None:
+    if text is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError):
+        key = None
+    if not isinstance(key, list) or not key:
+        raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page")
+    return key

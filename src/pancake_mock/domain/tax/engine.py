@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .. import errors
 from ..money import quantize
-from .billing import normalize_billing, proves_registration
+from .billing import proves_registration
 from .evidence import DEFAULT_IP_MAP, IpMap
 from .jurisdictions import TAXED_AS, country_of, tax_jurisdiction
 from .model import DEFAULT_SELLER, TAX_CATEGORIES, BillingDetail, SellerEstablishment, TaxLine, TaxResult
@@ -30,18 +30,19 @@ def compute_tax(
 ) -> TaxResult:
     """Tax on a tax-exclusive `subtotal`, each line rounded half-up to the currency's minor unit.
 
+    `billing` is normalized already (`normalize_billing`): it is checked once, where it enters.
+
     `rates` and `ip_map` default to the packaged data files; a deployment may load its own.
     """
     if tax_category not in TAX_CATEGORIES:
         raise errors.UNKNOWN_FIELD_VALUE.error(field="taxCategory", allowed=", ".join(TAX_CATEGORIES))
     if subtotal < 0:
         raise ValueError("subtotal must not be negative")
-    billing = normalize_billing(billing)
     currency = currency.upper()
     subtotal = quantize(subtotal, currency)
     treatment, charges = _assess(rates, billing, tax_category, as_of.date(), _seller_country(seller))
     lines = tuple(
-        TaxLine(row.jurisdiction, row.tax, rate, quantize(subtotal * rate, currency)) for row, rate in charges
+        TaxLine(row.jurisdiction, row.tax, rate.normalize(), quantize(subtotal * rate, currency)) for row, rate in charges
     )
     tax_amount = sum((line.amount for line in lines), quantize(_ZERO, currency))
     return TaxResult(
@@ -49,12 +50,11 @@ def compute_tax(
         subtotal=subtotal,
         tax_amount=tax_amount,
         total=subtotal + tax_amount,
-        rate=sum((line.rate for line in lines), _ZERO),
+        tax_category=tax_category,
+        tax_rate=sum((line.rate for line in lines), _ZERO).normalize(),
         treatment=treatment,
         lines=lines,
-        billing=billing,
-        evidence=ip_map.evidence(billing.country, buyer_ip),
-        tax_category=tax_category,
+        location_evidence=ip_map.evidence(billing.country, buyer_ip),
     )
 
 

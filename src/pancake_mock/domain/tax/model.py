@@ -60,9 +60,8 @@ class TaxResult:
     subtotal: Decimal
     tax_amount: Decimal  # sum of the line amounts
     total: Decimal       # subtotal + tax_amount
-    rate: Decimal        # sum of the line rates
+    tax_category: str
+    tax_rate: Decimal    # sum of the line rates
     treatment: str       # one of TREATMENTS
     lines: tuple[TaxLine, ...]
-    billing: BillingDetail  # normalized
-    evidence: LocationEvidence
-    tax_category: str
+    location_evidence: LocationEvidence

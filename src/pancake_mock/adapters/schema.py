@@ -1,0 +1,233 @@
+"""The store's tables: the mock's API state and the fake PSP's records, in one database, so a change
+and the PSP records it causes commit in one transaction (the PSP's part of the outbox).
+
+Value objects inside a row (prices, billing detail, a price snapshot) are JSON columns holding the
+domain dataclass under its own snake_case names. Migrations (adapters/migrations) move a database
+from one version of these tables to the next; a test holds them equal.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+)
+
+from .. import codec
+from ..domain.model import PriceInfo, SessionOptions
+from ..domain.tax.model import BillingDetail, TaxResult
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+class Typed(TypeDecorator):
+    """A JSON column holding one domain value type (dataclasses, Decimals as exact strings)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, kind: Any):
+        super().__init__()
+        self.kind = kind
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else codec.dump(value, codec.same)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else codec.load(self.kind, value, codec.same)
+
+
+metadata = MetaData()
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("merchant_id", String, nullable=False, index=True),
+    Column("environment", String, nullable=False),
+    Column("public_key_pem", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("merchant_id", String, nullable=False, index=True),
+    Column("name", String, nullable=False),
+    Column("slug", String, nullable=False, unique=True),
+    Column("status", String, nullable=False),
+    Column("prod_enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+products = Table(
+    "products",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("type", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("billing_period", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+product_versions = Table(
+    "product_versions",
+    metadata,
+    Column("product_id", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("description", String),
+    Column("prices", Typed(dict[str, PriceInfo]), nullable=False),
+    Column("media", JSON, nullable=False),
+    Column("success_url", String),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+checkout_sessions = Table(
+    "checkout_sessions",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False),
+    Column("product_id", String, nullable=False),
+    Column("product_type", String, nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("price", Typed(PriceInfo), nullable=False),
+    Column("status", String, nullable=False),
+    Column("buyer_email", String),
+    Column("billing_detail", Typed(BillingDetail)),
+    Column("success_url", String),
+    Column("metadata", JSON, nullable=False),
+    Column("order_merchant_external_id", String),
+    Column("options", Typed(SessionOptions), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+session_tokens = Table(
+    "session_tokens",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False),
+    Column("buyer_identity", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("type", String, nullable=False),
+    Column("status", String, nullable=False),
+    # One order per checkout session, whatever the callers race.
+    Column("checkout_session_id", String, nullable=False, unique=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("product_id", String, nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("buyer_email", String, nullable=False),
+    Column("buyer_ip", String),
+    Column("billing_detail", Typed(BillingDetail), nullable=False),
+    Column("currency", String, nullable=False),
+    Column("price_snapshot", Typed(TaxResult), nullable=False),
+    Column("success_url", String),
+    Column("metadata", JSON, nullable=False),
+    Column("order_merchant_external_id", String),
+    Column("payment_id", String),
+    Column("checkout_url", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("orders_by_creation", "created_at", "id"),  # the control plane pages through them in this order
+)
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("order_id", String, nullable=False, index=True),
+    Column("status", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("amount", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String, primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("state", String, nullable=False),
+    Column("owner", String),
+    Column("status", Integer),
+    Column("body", String),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+# Run-wide settings (seed, token secret) and per-prefix id counters.
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+# The fake PSP's records. Ids are its own; payment_id ties a checkout to the payment it collects.
+psp_faults = Table(
+    "psp_faults",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fail_next", Integer, nullable=False),
+    Column("fail_probability", Float, nullable=False),
+    Column("seed", BigInteger),
+    Column("latency_ms", Integer, nullable=False),
+    Column("draws", Integer, nullable=False),  # probability draws made under this plan
+)
+psp_calls = Table(
+    "psp_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("operation", String, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("outcome", String, nullable=False),
+    Column("reason", String),
+    Column("checkout_url", String),
+)
+psp_checkouts = Table(
+    "psp_checkouts",
+    metadata,
+    Column("token", String, primary_key=True),
+    Column("payment_id", String, nullable=False, unique=True),
+    Column("request", JSON, nullable=False),
+    Column("status", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,126 @@
+"""What each operation is asked to do, as typed values: the wire layer builds these from requests
+whose shape the contract has already checked, and the domain never sees a request dict.
+
+Field names are the contract's, in snake_case (`codec.camel` gives the wire name back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import PriceInfo
+from .tax.model import BillingDetail
+
+
+@dataclass(frozen=True)
+class IssueSessionToken:
+    buyer_identity: str
+    role: str  # the contract's default fills it in
+    store_id: str | None = None
+    product_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateCheckoutSession:
+    product_id: str
+    currency: str
+    price_snapshot: PriceInfo | None = None
+    with_trial: bool | None = None
+    buyer_email: str | None = None
+    billing_detail: BillingDetail | None = None
+    success_url: str | None = None
+    expires_in_seconds: int | None = None
+    dark_mode: bool | None = None
+    metadata: dict[str, str] | None = None
+    order_merchant_external_id: str | None = None
+    language: str | None = None
+    include_payment_methods: tuple[str, ...] | None = None
+    exclude_payment_methods: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PreviewTax:
+    checkout_session_id: str
+    billing_detail: BillingDetail | None = None
+    buyer_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateOrder:
+    checkout_session_id: str
+    billing_detail: BillingDetail | None = None
+    buyer_email: str | None = None
+    buyer_ip: str | None = None
+    success_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateProduct:
+    store_id: str
+    name: str
+    prices: dict[str, PriceInfo]
+    description: str | None = None
+    media: list[dict[str, Any]] | None = None
+    success_url: str | None = None
+    metadata: dict[str, str] | None = None
+
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class UpdateProduct:
+    """Fields left out keep their value; a null description or successUrl clears it."""
+
+    id: str
+    name: str = _UNSET
+    prices: dict[str, PriceInfo] = _UNSET
+    description: str | None = _UNSET
+    media: list[dict[str, Any]] = _UNSET
+    success_url: str | None = _UNSET
+    metadata: dict[str, str] = _UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name, value in vars(self).items() if name != "id" and value is not _UNSET}
+
+
+# The control plane.
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a list continues: at most `limit` items after the opaque `cursor`."""
+
+    limit: int  # the contract's default fills it in
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ListOrders(Page):
+    checkout_session_id: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class ListPspCalls(Page):
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class GetCheckoutSession:
+    session_id: str
+
+
+@dataclass(frozen=True)
+class SetClock:
+    now: str | None = None  # ISO 8601
+    advance_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SetPspFaults:
+    fail_next: int = 0
+    fail_probability: float = 0.0
+    seed: int | None = None
+    latency_ms: int = 0

@@ -1,0 +1,75 @@
+"""Who is calling: the credential an operation's contract `security` asks for, read from the request.
+
+A merchant signature covers the SHA-256 of the raw body, so this runs on the bytes as received,
+before anything parses them; connexion's own security stage sees headers only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.datastructures import Headers
+
+from ..adapters import keys
+from ..adapters.tokens import TokenCodec
+from ..domain import auth, errors
+from ..domain.model import ENVIRONMENTS
+from ..domain.ports import Transaction
+
+MERCHANT = frozenset({"merchantId", "merchantTimestamp", "merchantSignature"})
+SESSION_TOKEN = frozenset({"sessionToken"})
+STORE_SLUG = frozenset({"storeSlug"})
+# The header whose presence says a caller chose that credential.
+_PRESENCE = {MERCHANT: "x-merchant-id", SESSION_TOKEN: "authorization", STORE_SLUG: "x-store-slug"}
+Principal = auth.MerchantPrincipal | auth.BuyerPrincipal | auth.StorefrontPrincipal
+
+
+def choose(requirements: list[frozenset[str]], headers: Headers) -> frozenset[str]:
+    """The requirement whose credential the caller sent, else the first the contract lists."""
+    return next((r for r in requirements if _PRESENCE[r] in headers), requirements[0])
+
+
+class Credentials:
+    def __init__(self, tokens: TokenCodec):
+        self.tokens = tokens
+
+    def authenticate(self, requirement: frozenset[str], tx: Transaction, method: str, path: str,
+                     headers: Headers, body: bytes, now: datetime, wall_now: datetime) -> Principal:
+        if requirement == MERCHANT:
+            return self.merchant(tx, method, path, headers, body, wall_now)
+        environment = headers.get("x-environment", "")
+        if environment not in ENVIRONMENTS:
+            raise errors.INVALID_HEADER.error(header="X-Environment")
+        if requirement == SESSION_TOKEN:
+            return self.session_token(tx, headers, environment, now)
+        return self.store_slug(tx, headers, environment)
+
+    @staticmethod
+    def merchant(tx: Transaction, method: str, path: str, headers: Headers, body: bytes,
+                 wall_now: datetime) -> auth.MerchantPrincipal:
+        values = {}
+        for name in ("X-Merchant-Id", "X-Timestamp", "X-Signature"):
+            values[name] = headers.get(name, "")
+            if not values[name]:
+                raise errors.MISSING_AUTH_HEADER.error(header=name)
+        return auth.authenticate_merchant(
+            tx,
+            merchant_id=values["X-Merchant-Id"],
+            timestamp=values["X-Timestamp"],
+            signature=values["X-Signature"],
+            message=keys.canonical_request(method, path, values["X-Timestamp"], body),
+            now=wall_now,  # clients sign with real time, whatever the mock's business clock says
+            verify=keys.verify,
+        )
+
+    def session_token(self, tx: Transaction, headers: Headers, environment: str, now: datetime) -> auth.BuyerPrincipal:
+        scheme, _, credential = headers.get("authorization", "").partition(" ")
+        token_id = self.tokens.decode(credential.strip()) if scheme.lower() == "bearer" else None
+        return auth.authenticate_token(tx, token_id, environment, now)
+
+    @staticmethod
+    def store_slug(tx: Transaction, headers: Headers, environment: str) -> auth.StorefrontPrincipal:
+        slug = headers.get("x-store-slug", "")
+        if not slug:
+            raise errors.MISSING_AUTH_HEADER.error(header="X-Store-Slug")
+        return auth.authenticate_store_slug(tx, slug, environment)

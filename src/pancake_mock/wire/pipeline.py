@@ -1,0 +1,257 @@
+"""The request pipeline: every operation of the contracts runs through the same labelled stages.
+
+    1. read         the body, once, bounded (chunked or not)
+    2. open         one unit of work: a write transaction, or a snapshot for reads
+    3. authenticate the credential the operation's `security` names (before the body is looked at)
+    4. validate     parameters and body against the operation's schemas, in our own words
+    5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
+    6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
+                    dependency must be waited for holding no lock, in a second unit of work
+    7. commit       the change, the PSP's records and the kept answer together
+
+It stands where connexion's security and validation stages would, after connexion's routing,
+and answers the request itself: connexion's routing comes from the contract, and so does
+everything checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from dataclasses import dataclass
+from datetime import datetime
+
+from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
+from connexion.operations import AbstractOperation
+from jsonschema import Draft202012Validator
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .. import codec
+from ..adapters import kill_switch
+from ..adapters.clock import BusinessClock
+from ..adapters.store import SqlTransaction, Store
+from ..domain import errors, idempotency
+from . import validation
+from .credentials import Credentials, Principal, choose
+from .envelope import error_body
+
+MAX_BODY = 1024 * 1024
+JSON_TYPES = ("application/json", "+json")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets besides its command: the unit of work, the time, the caller."""
+
+    tx: SqlTransaction
+    now: datetime
+    principal: Principal | None
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One operation's implementation: `run(call, command) -> view`."""
+
+    run: t.Callable[[Call, t.Any], t.Any]
+    command: type | None  # built from the parameters and body; None when the operation takes none
+    writes: bool = True
+    # Work that must not hold the writer lock (a slow dependency's round trip), done before the unit of work.
+    before: t.Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    store: Store
+    clock: BusinessClock
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class Claim:
+    scope: str  # the caller and path the key belongs to
+    key: str
+    owner: str  # this process
+
+
+class Request:
+    def __init__(self, scope: Scope, body: bytes):
+        self.method: str = scope["method"]
+        # The path as sent (still percent-encoded): it is what the merchant signed.
+        self.raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
+        self.headers = Headers(scope=scope)
+        self.query = QueryParams(scope.get("query_string", b""))
+        self.path_params: dict[str, str] = scope.get("path_params", {})
+        self.body = body
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise errors.PAYLOAD_TOO_LARGE.error()
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+class Operation:
+    def __init__(self, operation: AbstractOperation, handler: Handler, services: Services):
+        self.name = operation.operation_id
+        self.handler = handler
+        self.services = services
+        self.requirements = [frozenset(requirement) for requirement in operation.security or ()]
+        self.parameters = Parameters(operation.parameters)
+        self.idempotent = any(p["name"].lower() == "x-idempotency-key" for p in operation.parameters)
+        self.body = Body(operation.body_schema()) if operation.request_body else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            request = Request(scope, await read_body(receive))  # 1. read
+            response = await run_in_threadpool(self.handle, request)
+        except errors.ApiError as error:
+            response = error_response(error)
+        await response(scope, receive, send)
+
+    def handle(self, request: Request) -> Response:
+        key = request.headers.get("x-idempotency-key") if self.idempotent else None
+        if key is not None:
+            idempotency.check_key(key)
+        store = self.services.store
+        with (store.transaction if self.handler.writes else store.snapshot)() as tx:  # 2. open
+            now = self.services.clock.now(tx)
+            principal = self.authenticate(tx, request, now)  # 3. authenticate
+            command = self.command(request)  # 4. validate
+            if key is None and self.handler.before is None:
+                return self.respond(Call(tx, now, principal), command)  # 6., 7. in this one unit of work
+            claim = None
+            if key is not None:
+                claim = Claim(f"{principal.caller}:{request.raw_path}", key, store.liveness.owner)
+                kept = idempotency.claim(tx, claim.scope, key, now, claim.owner, store.liveness.alive)  # 5. claim
+                if kept is not None:
+                    return json_response(kept.status, kept.body.encode(), {"X-Idempotent-Replayed": "true"})
+        # The claim is committed: the key is in flight while the rest runs in a second unit of work.
+        try:
+            if self.handler.before is not None:
+                self.handler.before()  # 6. a slow dependency's round trip, holding no lock
+            with store.transaction() as tx:
+                keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
+                return self.respond(Call(tx, self.services.clock.now(tx), principal), command, keep)
+        except BaseException:
+            if claim is not None:
+                with store.transaction() as tx:  # any other answer frees the key
+                    idempotency.release(tx, claim.scope, claim.key, claim.owner)
+            raise
+
+    def authenticate(self, tx: SqlTransaction, request: Request, now: datetime) -> Principal | None:
+        if not self.requirements:
+            return None
+        return self.services.credentials.authenticate(
+            choose(self.requirements, request.headers), tx, request.method, request.raw_path,
+            request.headers, request.body, now, self.services.clock.wall.now())
+
+    def command(self, request: Request) -> t.Any:
+        values = self.parameters.read(request)
+        if self.body is not None:
+            values.update(self.body.read(request))
+        return codec.load(self.handler.command, values) if self.handler.command else None
+
+    def respond(self, call: Call, command: t.Any, keep: t.Callable[[str], None] | None = None) -> Response:
+        view = self.handler.run(call, command)  # 6. handle
+        body = json.dumps(view, separators=(",", ":"))
+        if keep is not None:
+            keep(body)
+        kill_switch.reached(f"{self.name}:before-commit")
+        return json_response(200, body.encode())  # 7. commit, as the unit of work closes
+
+
+class Parameters:
+    """Query and path parameters as the contract declares them (headers are credentials' business)."""
+
+    def __init__(self, declared: list[dict[str, t.Any]]):
+        self.declared = [p for p in declared if p["in"] in ("query", "path")]
+        schema = {"type": "object", "properties": {p["name"]: p.get("schema", {}) for p in self.declared},
+                  "required": [p["name"] for p in self.declared if p.get("required")]}
+        self.schema = schema
+        self.validator = Draft202012Validator(schema)
+
+    def read(self, request: Request) -> dict[str, t.Any]:
+        values: dict[str, t.Any] = {}
+        for parameter in self.declared:
+            name, schema = parameter["name"], parameter.get("schema", {})
+            source = request.query if parameter["in"] == "query" else request.path_params
+            if name in source:
+                values[name] = _typed(source[name], schema)
+            elif "default" in schema:
+                values[name] = schema["default"]
+        validation.check(self.validator, values, self.schema)
+        return values
+
+
+def _typed(text: str, schema: dict[str, t.Any]) -> t.Any:
+    """A query value as the type its schema names, when it reads as one (else the schema refuses it)."""
+    if schema.get("type") == "integer" and text.lstrip("-").isdigit() and len(text) < 20:
+        return int(text)
+    return text
+
+
+class Body:
+    def __init__(self, schema: dict[str, t.Any]):
+        self.schema = schema
+        self.validator = Draft202012Validator(schema)
+        # The contract's top-level defaults, filled in as the command is built.
+        self.defaults = {name: s["default"] for name, s in schema.get("properties", {}).items() if "default" in s}
+
+    def read(self, request: Request) -> dict[str, t.Any]:
+        # No Content-Type (what `requests.post(data=...)` sends) is read as JSON; another type is refused.
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type and not content_type.endswith(JSON_TYPES):
+            raise errors.UNSUPPORTED_MEDIA_TYPE.error()
+        body = validation.parse_json(request.body)
+        validation.check(self.validator, body, self.schema)
+        return {**self.defaults, **body}
+
+
+def json_response(status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status, headers, media_type="application/json")
+
+
+def error_response(error: errors.ApiError) -> Response:
+    return json_response(error.status, error_body(error))
+
+
+class PipelineAPI(RoutedAPI[Operation]):
+    def __init__(self, *args: t.Any, handlers: t.Mapping[str, Handler], services: Services, **kwargs: t.Any):
+        super().__init__(*args, **kwargs)
+        self.handlers = handlers
+        self.services = services
+        self.add_paths()
+
+    def make_operation(self, operation: AbstractOperation) -> Operation:
+        return Operation(operation, self.handlers[operation.operation_id], self.services)
+
+
+def pipeline_middleware(handlers: t.Mapping[str, Handler], services: Services) -> type[RoutedMiddleware]:
+    """The middleware class, bound to this mock's handlers and services (connexion instantiates it)."""
+
+    class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
+        api_cls = PipelineAPI
+
+        def add_api(self, specification, **kwargs):
+            return super().add_api(specification, handlers=handlers, services=services, **kwargs)
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            routed = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+            if scope["type"] == "http" and routed.get("operation_id") is None:
+                # No operation of the contracts matches (e.g. a path parameter with a control
+                # character): nothing behind this stage may answer it.
+                await error_response(errors.NOT_FOUND.error())(scope, receive, send)
+                return
+            await super().__call__(scope, receive, send)
+
+    return PipelineMiddleware
