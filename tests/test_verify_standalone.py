@@ -1,5 +1,5 @@
 """`verify` stands apart from the server it judges: its own signature code, written from the
-contract, and no import of the mock's adapters or domain.
+contract, no import of the mock's adapters or domain, and a clear message when its extra is missing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from pancake_mock.adapters import keys
+from pancake_mock.verify import INSTALL_HINT
 from pancake_mock.verify import contracts as contract_suites
 from pancake_mock.verify.signing import MerchantSignature, canonical_string
 
@@ -108,3 +109,19 @@ def test_nothing_verify_loads_reaches_server_code():
     assert result.returncode == 0, result.stderr
     loaded = set(ast.literal_eval(result.stdout))
     assert "pancake_mock.verify.fuzz" in loaded and not _server_code(loaded)
+
+
+def test_verify_without_its_extra_says_how_to_install_it(tmp_path):
+    """schemathesis blocked as if not installed; the rest of the command line is valid."""
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({"merchantId": "mer_1", "apiKeys": [], "stores": []}), encoding="utf-8")
+    wrapper = (
+        "import runpy, sys\n"
+        "sys.modules['schemathesis'] = None\n"  # what a missing package raises: ModuleNotFoundError
+        "sys.argv[0] = 'pancake-mock'\n"
+        "runpy.run_module('pancake_mock', run_name='__main__')\n"
+    )
+    command = [sys.executable, "-c", wrapper, "verify", "--base-url", "http://127.0.0.1:9", "--credentials", str(credentials)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", INSTALL_HINT + "\n")
+    assert 'pip install "pancake-mock[verify]"' in INSTALL_HINT
