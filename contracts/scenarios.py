@@ -11,7 +11,6 @@ import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from pancake_mock.adapters import keys
 from pancake_mock.verify.client import CREATE_SESSION, Api
 from pancake_mock.verify.scenarios import Context, Skip, check, expect, scenario
 from pancake_mock.verify.signing import MerchantSignature
@@ -227,7 +226,7 @@ def merchant_signature_enforced(ctx: Context):
     api = ctx.api
     body = {"productId": first_product(api, "onetime")["id"], "currency": "USD"}
     expect(api.send("POST", CREATE_SESSION, json=body), 401)
-    stranger = MerchantSignature(api.merchant_id, keys.generate_key_pair()[0])
+    stranger = MerchantSignature.with_unknown_key(api.merchant_id)
     expect(api.send("POST", CREATE_SESSION, json=body, auth=stranger), 401)
 
     def tamper(request):

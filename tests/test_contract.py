@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from referencing import Registry, Resource
 
 from pancake_mock import contract
 from pancake_mock.contract import SEED_ERRORS
@@ -19,6 +21,34 @@ def test_documents_are_valid_openapi_31(path):
     document = yaml.safe_load(path.read_text())
     assert document["openapi"].startswith("3.1")
     validate(contract.load(path))
+
+
+def _refs(node) -> list[str]:
+    if isinstance(node, dict):
+        return ([node["$ref"]] if isinstance(node.get("$ref"), str) else []) + [r for v in node.values() for r in _refs(v)]
+    return [r for v in node for r in _refs(v)] if isinstance(node, list) else []
+
+
+@pytest.mark.parametrize("path", [contract.API_SPEC, contract.CONTROL_SPEC], ids=lambda p: p.name)
+def test_loaded_documents_stand_alone(path):
+    """connexion follows local refs only: after load every ref is local and lands somewhere."""
+    document = contract.load(path)
+    resolver = Registry().with_resource("urn:loaded", Resource.opaque(document)).resolver("urn:loaded")
+    refs = _refs(document)
+    assert refs and all(ref.startswith("#/") for ref in refs)
+    for ref in refs:
+        resolver.lookup(ref)  # raises Unresolvable if the copy left one dangling
+    if path == contract.CONTROL_SPEC:  # borrowed from pancake.yaml, with what it refers to in turn
+        assert {"ErrorEnvelope", "BillingDetail", "TaxQuote"} <= set(document["components"]["schemas"])
+
+
+def test_a_borrowed_schema_never_shadows_a_local_one(tmp_path):
+    shutil.copy(contract.API_SPEC, tmp_path / contract.API_SPEC.name)
+    control = yaml.safe_load(contract.CONTROL_SPEC.read_text(encoding="utf-8"))
+    control["components"]["schemas"]["ErrorEnvelope"] = {"type": "object"}
+    (tmp_path / "control.yaml").write_text(yaml.safe_dump(control), encoding="utf-8")
+    with pytest.raises(ValueError, match="would shadow its own schemas 'ErrorEnvelope'"):
+        contract.load(tmp_path / "control.yaml")
 
 
 def _example_messages(response: dict) -> set[str]:

@@ -2,16 +2,21 @@
 
 Both documents are read with a YAML loader (connexion's own loader renders specs through Jinja2,
 which eats `{{ }}` in descriptions). The control plane borrows schemas from the API document by
-relative `$ref`; `load` inlines those so each document stands alone for connexion.
+relative `$ref`s, resolved with `referencing`; `load` copies their targets in, so each document
+stands alone for connexion.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.request import url2pathname
 
 import yaml
+from referencing import Registry, Resource
 
 # A wheel carries the contract inside the package; a source checkout reads the top-level openapi/.
 _HERE = Path(__file__).resolve().parent
@@ -40,47 +45,55 @@ def _read(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def registry(read: Callable[[Path], object]) -> Registry:
+    """The contract's documents by their file URIs, each read (by `read`) when a `$ref` first
+    reaches it. OpenAPI documents are opaque resources: only JSON pointers resolve in them."""
+    return Registry(retrieve=lambda uri: Resource.opaque(read(file_of(uri))))
+
+
+def file_of(uri: str) -> Path:
+    return Path(url2pathname(urlsplit(uri).path))
+
+
 def load(path: Path) -> dict:
-    """The document at `path`, with schema refs into sibling files copied into its components."""
-    document = copy.deepcopy(_read(path))
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    """The document at `path`, with every `$ref` into a sibling file replaced by a local one to a
+    copy of its target under the same name in components (connexion resolves local refs only)."""
+    document_uri = path.resolve().as_uri()
+    document = copy.deepcopy(_read(path.resolve()))
+    components = document.setdefault("components", {})
+    resolver = registry(_read).resolver(document_uri)
+    borrowed: dict[str, str] = {}  # local pointer -> the URI its copy came from
 
-    def borrow(file_name: str, name: str) -> None:
-        if name in schemas:
-            return
-        source = _read(path.parent / file_name)["components"]["schemas"]
-        schemas[name] = copy.deepcopy(source[name])
-        # The borrowed schema's own local refs now point into this document: borrow them too.
-        for local in _local_refs(source[name]):
-            borrow(file_name, local)
-
-    def rewrite(node: object) -> None:
+    def localize(node: object, base_uri: str) -> None:
         if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                file_name, pointer = ref.split("#", 1)
-                name = pointer.rsplit("/", 1)[-1]
-                borrow(file_name.removeprefix("./"), name)
-                node["$ref"] = f"#/components/schemas/{name}"
-            for value in list(node.values()):  # borrowing adds schemas as we walk
-                rewrite(value)
+            if isinstance(ref := node.get("$ref"), str):
+                node["$ref"] = local_ref(ref, base_uri)
+            for value in list(node.values()):
+                localize(value, base_uri)
         elif isinstance(node, list):
             for value in node:
-                rewrite(value)
+                localize(value, base_uri)
 
-    rewrite(document)
+    def local_ref(ref: str, base_uri: str) -> str:
+        target = urljoin(base_uri, ref)
+        file_uri, pointer = urldefrag(target)
+        if file_uri == document_uri:
+            return f"#{pointer}"
+        parts = pointer.split("/")
+        if len(parts) != 4 or parts[:2] != ["", "components"]:
+            raise ValueError(f"{path.name}: cannot copy in {ref!r}: only whole components of other documents")
+        if pointer in borrowed:
+            if borrowed[pointer] != target:
+                raise ValueError(f"{path.name}: {ref!r} and {borrowed[pointer]!r} would both become {pointer!r}")
+            return f"#{pointer}"
+        section, name = parts[2:]
+        own = components.setdefault(section, {})
+        if name in own:
+            raise ValueError(f"{path.name}: {ref!r} would shadow its own {section} {name!r}")
+        borrowed[pointer] = target
+        own[name] = copy.deepcopy(resolver.lookup(target).contents)
+        localize(own[name], file_uri)  # its refs are relative to the file it came from
+        return f"#{pointer}"
+
+    localize(document, document_uri)
     return document
-
-
-def _local_refs(node: object) -> list[str]:
-    if isinstance(node, dict):
-        found = []
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-            found.append(ref.rsplit("/", 1)[-1])
-        for value in node.values():
-            found += _local_refs(value)
-        return found
-    if isinstance(node, list):
-        return [name for value in node for name in _local_refs(value)]
-    return []

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote
+from urllib.parse import unquote, urldefrag, urljoin
 
 import yaml
 from openapi_spec_validator.shortcuts import get_validator_cls
@@ -89,10 +89,12 @@ class _Target(NamedTuple):
 
 
 class _Files:
-    """YAML files parsed once per run: the documents passed and the files their refs reach."""
+    """YAML files parsed once per run (the documents passed and the files their refs reach), and
+    `$ref`s resolved among them by `referencing`."""
 
     def __init__(self) -> None:
         self._parsed: dict[Path, object] = {}
+        self._resolver = contract.registry(self.read).resolver()
 
     def read(self, path: Path) -> object:
         key = path.resolve()
@@ -102,18 +104,13 @@ class _Files:
 
     def resolve(self, ref: str, base: Path) -> _Target | None:
         """What `ref` names, read from the file `base`; None if nothing is there."""
-        file_part, _, fragment = ref.partition("#")
-        file = (base.parent / unquote(file_part)).resolve() if file_part else base.resolve()
-        pointer = unquote(fragment)
-        if pointer and not pointer.startswith("/"):
-            return None  # a plain-name fragment ($anchor): nothing here defines those
+        target = urljoin(base.resolve().as_uri(), ref)
         try:
-            data = self.read(file)
-        except (OSError, yaml.YAMLError):
+            node = self._resolver.lookup(target).contents
+        except (Unresolvable, ValueError, TypeError):  # the last two: a pointer that steps into a scalar, or a list by name
             return None
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
-        node = _descend(data, tokens)
-        return None if node is _MISSING else _Target(file, pointer, node)
+        file_uri, fragment = urldefrag(target)
+        return _Target(contract.file_of(file_uri).resolve(), unquote(fragment), node)
 
     def deref(self, node: object, base: Path) -> tuple[Path, object] | None:
         """`node` after its chain of `$ref`s, with the file it lives in; None if the chain breaks or loops."""

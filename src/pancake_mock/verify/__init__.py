@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import sys
 from pathlib import Path
+
+INSTALL_HINT = 'pancake-mock verify needs its extra: pip install "pancake-mock[verify]"'
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +33,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .runner import Options, verify
+    try:
+        from .runner import Options, verify
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] != "schemathesis":
+            raise
+        print(INSTALL_HINT, file=sys.stderr)
+        return 2
 
     return verify(Options(
         base_url=args.base_url.rstrip("/"),
