@@ -42,7 +42,6 @@ UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allow
 INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
 INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
 IDEMPOTENCY_IN_FLIGHT = Problem(409, "Idempotent request is already being processed", "gateway")
-CONTROL_CHARACTERS = Problem(400, "Invalid request: control characters are not allowed in {part}", "gateway")
 NOT_FOUND = Problem(404, "Not found", "gateway")
 METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
 PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")
