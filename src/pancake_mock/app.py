@@ -29,6 +29,7 @@ from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.orders import OrderRules
 from .wire import envelope
+from .wire.control_guard import ControlGuard
 from .wire.gateway import gateway_middleware
 from .wire.handlers import Handlers
 from .wire.validation import EnvelopeJSONBodyValidator
@@ -45,11 +46,14 @@ class Settings:
     seller_country: str | None = None
     tax_rates: Path | None = None  # a rates.toml of one's own instead of the packaged one
     ip_fixtures: Path | None = None  # an ip_fixtures.json of one's own
+    control_plane: bool = True  # False: /_mock/* answers 404
+    control_token: str | None = None  # what non-loopback callers of /_mock/* must send; None: loopback only
 
     def to_env(self) -> dict[str, str]:
         values = {"DATA_DIR": str(self.data_dir), "BASE_URL": self.base_url, "SEED": str(self.seed),
                   "DATABASE_URL": self.database_url or "", "SELLER_COUNTRY": self.seller_country or "",
-                  "TAX_RATES": str(self.tax_rates or ""), "IP_FIXTURES": str(self.ip_fixtures or "")}
+                  "TAX_RATES": str(self.tax_rates or ""), "IP_FIXTURES": str(self.ip_fixtures or ""),
+                  "CONTROL_PLANE": "1" if self.control_plane else "0", "CONTROL_TOKEN": self.control_token or ""}
         return {ENV_PREFIX + key: value for key, value in values.items()}
 
     @classmethod
@@ -63,6 +67,8 @@ class Settings:
             seller_country=env.get("SELLER_COUNTRY") or None,
             tax_rates=Path(env["TAX_RATES"]) if env.get("TAX_RATES") else None,
             ip_fixtures=Path(env["IP_FIXTURES"]) if env.get("IP_FIXTURES") else None,
+            control_plane=env.get("CONTROL_PLANE", "1") == "1",
+            control_token=env.get("CONTROL_TOKEN") or None,
         )
 
 
@@ -83,11 +89,15 @@ class Mock:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds the private keys too
         store_url = settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3"))
         self.store = Store(store_url)
-        self.store.seed = str(settings.seed)
         self.store.create_schema()
+        # An existing data dir keeps the seed it was made with, whatever --seed says now: its ids
+        # and every reset follow that seed.
+        stored_seed = self.store_seed()
+        self.seed = settings.seed if stored_seed is None else stored_seed
+        self.store.seed = str(self.seed)
         self.clock = ShiftedClock(store_url)  # business time: tests may move it
         # The PSP keeps its own tables: in the shared PostgreSQL database, or a file of its own.
         psp_url = settings.database_url or sqlite_url(str(settings.data_dir / "psp.sqlite3"))
@@ -120,16 +130,21 @@ class Mock:
                 private_keys = {env: keys.generate_key_pair()[0] for env in ("test", "prod")}
                 self._seed(tx, private_keys, secrets.token_hex(32))
             creds = seed.credentials(tx, self.base_url, private_keys)
+        if self.settings.control_token:
+            creds["controlToken"] = self.settings.control_token
+        # Private keys: the file is 0600 from its first byte, and appears whole by rename.
         temporary = self.credentials_path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(creds, indent=2) + "\n", encoding="utf-8")
+        temporary.unlink(missing_ok=True)  # a leftover of a crashed run may have other permissions
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
+            file.write(json.dumps(creds, indent=2) + "\n")
         temporary.replace(self.credentials_path)
         return creds
 
     def _seed(self, tx, private_keys: dict[str, str], token_secret: str) -> None:
-        tx.put_setting("seed", self.settings.seed)
+        tx.put_setting("seed", self.seed)
         tx.put_setting("devKeys", private_keys)
         tx.put_setting("tokenSecret", token_secret)
-        seed.seed(tx, self.settings.seed, private_keys, self.clock.now())
+        seed.seed(tx, self.seed, private_keys, self.clock.now())
 
     def reset(self) -> None:
         """Back to the seeded state: same seed, so the same ids; same keys and token secret."""
@@ -172,6 +187,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
     return app
 
 
-def create_app() -> connexion.FlaskApp:
+def create_app() -> ControlGuard:
     """uvicorn's factory: settings come from the environment the CLI prepared."""
-    return build_app(Mock(Settings.from_env()))
+    settings = Settings.from_env()
+    return ControlGuard(build_app(Mock(settings)), enabled=settings.control_plane, token=settings.control_token)

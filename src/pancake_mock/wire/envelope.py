@@ -28,13 +28,16 @@ def ok(data: Any) -> dict[str, Any]:
     return {"data": data}
 
 
+def error_body(error: errors.ApiError) -> bytes:
+    return json.dumps({"data": None, "errors": [{"message": error.message, "layer": error.layer}]}).encode()
+
+
 def error_response(error: errors.ApiError, headers: dict[str, str] | None = None) -> ConnexionResponse:
-    body = {"data": None, "errors": [{"message": error.message, "layer": error.layer}]}
     return ConnexionResponse(
         status_code=error.status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body).encode(),
+        body=error_body(error),
         headers=headers or {},
     )
 
