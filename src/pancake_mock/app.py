@@ -27,6 +27,7 @@ from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.orders import OrderRules
 from .wire import envelope, handlers
+from .wire.control_guard import ControlGuard
 from .wire.credentials import Credentials
 from .wire.pipeline import Services, pipeline_middleware
 
@@ -42,11 +43,14 @@ class Settings:
     seller_country: str | None = None
     tax_rates: Path | None = None  # a rates.toml of one's own instead of the packaged one
     ip_fixtures: Path | None = None  # an ip_fixtures.json of one's own
+    control_plane: bool = True  # False: /_mock/* answers 404
+    control_token: str | None = None  # what non-loopback callers of /_mock/* must send; None: loopback only
 
     def to_env(self) -> dict[str, str]:
         values = {"DATA_DIR": str(self.data_dir), "BASE_URL": self.base_url, "SEED": str(self.seed),
                   "DATABASE_URL": self.database_url or "", "SELLER_COUNTRY": self.seller_country or "",
-                  "TAX_RATES": str(self.tax_rates or ""), "IP_FIXTURES": str(self.ip_fixtures or "")}
+                  "TAX_RATES": str(self.tax_rates or ""), "IP_FIXTURES": str(self.ip_fixtures or ""),
+                  "CONTROL_PLANE": "1" if self.control_plane else "0", "CONTROL_TOKEN": self.control_token or ""}
         return {ENV_PREFIX + key: value for key, value in values.items()}
 
     @classmethod
@@ -60,6 +64,8 @@ class Settings:
             seller_country=env.get("SELLER_COUNTRY") or None,
             tax_rates=Path(env["TAX_RATES"]) if env.get("TAX_RATES") else None,
             ip_fixtures=Path(env["IP_FIXTURES"]) if env.get("IP_FIXTURES") else None,
+            control_plane=env.get("CONTROL_PLANE", "1") == "1",
+            control_token=env.get("CONTROL_TOKEN") or None,
         )
 
 
@@ -80,7 +86,7 @@ class Mock:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds the private keys too
         self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
         self.store.create_schema()
         self.clock = BusinessClock()  # business time: tests may move it
@@ -93,8 +99,9 @@ class Mock:
         self.credentials = self.prepare()
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
 
-    def store_seed(self) -> int:
-        """The seed the data dir was made with: ids follow it, whatever this start was given."""
+    @property
+    def seed(self) -> int:
+        """The seed the data dir was made with: ids and resets follow it, whatever this start was given."""
         return self._read_setting("seed")
 
     def _read_setting(self, key: str):
@@ -114,8 +121,13 @@ class Mock:
                 tx.put_setting("seed", self.settings.seed)
                 self._seed(tx, private_keys, secrets.token_hex(32))
             creds = seed.credentials(tx, self.base_url, private_keys)
+        if self.settings.control_token:
+            creds["controlToken"] = self.settings.control_token
+        # Private keys: the file is 0600 from its first byte, and appears whole by rename.
         temporary = self.credentials_path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(creds, indent=2) + "\n", encoding="utf-8")
+        temporary.unlink(missing_ok=True)  # a leftover of a crashed run may have other permissions
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
+            file.write(json.dumps(creds, indent=2) + "\n")
         temporary.replace(self.credentials_path)
         return creds
 
@@ -185,6 +197,7 @@ def _unreachable(*_args, **_kwargs):
     raise AssertionError("the pipeline answers every operation of the contracts")
 
 
-def create_app() -> connexion.FlaskApp:
+def create_app() -> ControlGuard:
     """uvicorn's factory: settings come from the environment the CLI prepared."""
-    return build_app(Mock(Settings.from_env()))
+    settings = Settings.from_env()
+    return ControlGuard(build_app(Mock(settings)), enabled=settings.control_plane, token=settings.control_token)

@@ -47,6 +47,8 @@ METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
 PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")
 UNSUPPORTED_MEDIA_TYPE = Problem(415, "Content-Type must be application/json", "gateway")
 INTERNAL = Problem(500, "Internal server error", "gateway")
+HEADERS_TOO_LARGE = Problem(431, "Request headers too large", "gateway")
+CONTROL_TOKEN_REQUIRED = Problem(401, "The control plane needs a valid X-Control-Token from this address", "user")
 
 # Auth.
 AUTHENTICATION_FAILED = Problem(401, "Authentication failed", "user")
