@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from support import MockServer, free_port
+from support import MockServer
 
 
 def serve(data_dir, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess:

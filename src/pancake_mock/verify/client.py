@@ -156,15 +156,21 @@ class Api:
 
     # The mock's control plane, when the target has one.
 
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """A mock listening beyond loopback guards its control plane with the token of its credentials."""
+        token = self.credentials.get("controlToken")
+        return {"X-Control-Token": token} if token else {}
+
     @cached_property
     def has_control_plane(self) -> bool:
         try:
-            return self.send("GET", f"{CONTROL}/psp/faults").status_code == 200
+            return self.send("GET", f"{CONTROL}/psp/faults", headers=self.control_headers).status_code == 200
         except requests.RequestException:
             return False
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.send(method, CONTROL + path, **kwargs)
+        response = self.send(method, CONTROL + path, headers=self.control_headers, **kwargs)
         if response.status_code != 200:
             raise TargetError(f"control plane {method} {path}: HTTP {response.status_code}")
         return response.json()

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 # Headers whose values are credentials: never printed, never written to a report.
-SECRET_HEADERS = frozenset({"x-signature", "authorization", "x-merchant-id", "cookie"})
+SECRET_HEADERS = frozenset({"x-signature", "authorization", "x-merchant-id", "cookie", "x-control-token"})
 
 
 def canonical_string(method: str, path: str, timestamp: str, raw_body: bytes) -> bytes:
