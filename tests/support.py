@@ -59,20 +59,24 @@ class MockServer:
 
     @classmethod
     @contextmanager
-    def start(cls, data_dir: Path, *extra: str, port: int | None = None) -> Iterator[MockServer]:
-        server = cls.launch(data_dir, *extra, port=port)
+    def start(cls, data_dir: Path, *extra: str, port: int | None = None,
+              env: dict[str, str] | None = None) -> Iterator[MockServer]:
+        server = cls.launch(data_dir, *extra, port=port, env=env)
         try:
             yield server
         finally:
             server.stop()
 
     @classmethod
-    def launch(cls, data_dir: Path, *extra: str, port: int | None = None) -> MockServer:
+    def launch(cls, data_dir: Path, *extra: str, port: int | None = None,
+               env: dict[str, str] | None = None) -> MockServer:
+        """The mock as a process of its own; `env` adds to the environment it inherits."""
         port = port or free_port()
         command = [sys.executable, "-m", "pancake_mock", "serve", "--port", str(port),
                    "--data-dir", str(data_dir), *extra]
         log = open(data_dir / f"server-{port}.log", "ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, **(env or {})})
         server = cls(f"http://127.0.0.1:{port}", data_dir, process, port)
         server._wait_ready()
         return server
@@ -161,6 +165,21 @@ class Client(Api):
 
     def psp_calls(self) -> list[dict[str, Any]]:
         return self.send("GET", "/_mock/psp/calls").json()["calls"]
+
+
+def all_pages(client: Client, path: str, key: str) -> list[dict[str, Any]]:
+    """Every item of a control-plane list, following `nextCursor` page by page; a list answered
+    in one response without `nextCursor` is its only page."""
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 1000}
+    while True:
+        response = client.send("GET", path, params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page[key]
+        if not page.get("nextCursor"):
+            return items
+        params["cursor"] = page["nextCursor"]
 
 
 def error_of(response: requests.Response) -> tuple[int, str]:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, insert, select, update
 
 from ..domain.ports import Clock, PspCheckoutRequest, PspUnavailable
+from . import kill_switch
 from .store import UtcDateTime, make_engine
 
 psp_metadata = MetaData()
@@ -153,6 +154,7 @@ class FakePsp:
             )
         if reason is not None:
             raise PspUnavailable(reason)
+        kill_switch.reached("create-order:before-commit")
         return url
 
     @staticmethod
