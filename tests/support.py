@@ -59,20 +59,24 @@ class MockServer:
 
     @classmethod
     @contextmanager
-    def start(cls, data_dir: Path, *extra: str, port: int | None = None) -> Iterator[MockServer]:
-        server = cls.launch(data_dir, *extra, port=port)
+    def start(cls, data_dir: Path, *extra: str, port: int | None = None,
+              env: dict[str, str] | None = None) -> Iterator[MockServer]:
+        server = cls.launch(data_dir, *extra, port=port, env=env)
         try:
             yield server
         finally:
             server.stop()
 
     @classmethod
-    def launch(cls, data_dir: Path, *extra: str, port: int | None = None) -> MockServer:
+    def launch(cls, data_dir: Path, *extra: str, port: int | None = None,
+               env: dict[str, str] | None = None) -> MockServer:
+        """The mock as a process of its own; `env` adds to the environment it inherits."""
         port = port or free_port()
         command = [sys.executable, "-m", "pancake_mock", "serve", "--port", str(port),
                    "--data-dir", str(data_dir), *extra]
         log = open(data_dir / f"server-{port}.log", "ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   env={**os.environ, **(env or {})})
         server = cls(f"http://127.0.0.1:{port}", data_dir, process, port)
         server._wait_ready()
         return server
@@ -147,7 +151,7 @@ class Client(Api):
         """Every item of a paginated control-plane list, following nextCursor."""
         items, cursor = [], None
         while True:
-            response = self.send("GET", path, params={**params, **({"cursor": cursor} if cursor else {})})
+            response = self.send("GET", path, params={"limit": 1000, **params, **({"cursor": cursor} if cursor else {})})
             assert response.status_code == 200, response.text
             page = response.json()
             items += page[name]
