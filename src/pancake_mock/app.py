@@ -23,6 +23,7 @@ from openapi_spec_validator import validate as validate_openapi
 from . import DEFAULT_PORT, contract
 from .adapters import keys, seed
 from .adapters.clock import ShiftedClock
+from .adapters.migrations import SchemaTooNew
 from .adapters.psp import FakePsp
 from .adapters.store import Store, sqlite_url
 from .adapters.tokens import TokenCodec
@@ -87,7 +88,10 @@ class Mock:
         store_url = settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3"))
         self.store = Store(store_url)
         self.store.seed = str(settings.seed)
-        self.store.create_schema()
+        try:
+            self.store.migrate()
+        except SchemaTooNew as error:
+            raise ConfigError(str(error)) from error
         self.clock = ShiftedClock(store_url)  # business time: tests may move it
         # The PSP keeps its own tables: in the shared PostgreSQL database, or a file of its own.
         psp_url = settings.database_url or sqlite_url(str(settings.data_dir / "psp.sqlite3"))

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, registry
 
 from ..domain import model
+from . import migrations
 
 T = TypeVar("T")
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -366,9 +367,11 @@ class Store:
         self._writer = self.engine.execution_options(immediate=True)
         self.seed = ""
 
-    def create_schema(self) -> None:
-        with self._writer.begin() as connection:  # workers starting together create it once
-            metadata.create_all(connection)
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
+        workers and processes starting together migrate once, and all or nothing."""
+        with self._writer.begin() as connection:
+            migrations.upgrade(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
