@@ -37,10 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         with store.engine.connect() as connection:
             settings = config(connection)
             head = ScriptDirectory.from_config(settings).get_current_head()
-            written = command.revision(settings, message=args.message, autogenerate=not args.empty,
-                                       rev_id=f"{int(head) + 1:04d}")
+            command.revision(settings, message=args.message, autogenerate=not args.empty,  # prints the path
+                             rev_id=f"{int(head) + 1:04d}")
         store.engine.dispose()
-    print(written.path)
 
 
 if __name__ == "__main__":
