@@ -21,6 +21,7 @@ from openapi_spec_validator import validate as validate_openapi
 from . import DEFAULT_PORT, contract
 from .adapters import keys, seed
 from .adapters.clock import BusinessClock
+from .adapters.migrations import SchemaTooNew
 from .adapters.psp import FakePsp
 from .adapters.store import SqlTransaction, Store, sqlite_url
 from .adapters.tokens import TokenCodec
@@ -88,7 +89,10 @@ class Mock:
         self.base_url = settings.base_url.rstrip("/")
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds the private keys too
         self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
-        self.store.create_schema()
+        try:
+            self.store.migrate()
+        except SchemaTooNew as error:
+            raise ConfigError(str(error)) from error
         self.clock = BusinessClock()  # business time: tests may move it
         self.psp = FakePsp(self.store, self.base_url)
         self.order_rules = OrderRules(

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, registry
 
 from ..domain import errors, model
+from . import migrations
 from .schema import (
     api_keys,
     checkout_sessions,
@@ -249,9 +250,11 @@ class Store:
         self._in_process = threading.Lock()
         self.liveness = Liveness.for_store(self)
 
-    def create_schema(self) -> None:
-        with self._writer.begin() as connection:  # workers starting together create it once
-            metadata.create_all(connection)
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
+        workers and processes starting together migrate once, and all or nothing."""
+        with self._writer.begin() as connection:
+            migrations.upgrade(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
