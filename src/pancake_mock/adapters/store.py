@@ -305,12 +305,14 @@ class Liveness:
         # Processes sharing a SQLite file share a host: a flock on a file per process.
         folder.mkdir(parents=True, exist_ok=True)
         owner = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
-        held = open(folder / owner, "w")
+        # Locked before it gets its name, so no probe ever finds it unlocked while its process lives.
+        held = open(folder / f".{owner}", "w")
         fcntl.flock(held, fcntl.LOCK_EX)
+        os.rename(folder / f".{owner}", folder / owner)
 
         def probe(other: str) -> bool:
             path = folder / other
-            if "/" in other or not path.exists():
+            if "/" in other or other.startswith(".") or not path.exists():
                 return False
             with open(path) as probe_file:
                 try:
@@ -320,6 +322,9 @@ class Liveness:
             path.unlink(missing_ok=True)  # its process is gone
             return False
 
+        for other in os.listdir(folder):  # forget the processes that died since (probing removes them)
+            if other != owner:
+                probe(other)
         liveness = cls(owner, probe)
         liveness._held = held  # open for the process's lifetime
         return liveness
