@@ -173,7 +173,10 @@ class Control:
             target = None
         if target is None or not YEARS.start <= target.year < YEARS.stop:
             raise errors.INVALID_FIELD.error(field=field, expected=f"a time within the years {YEARS.start} to {YEARS.stop - 1}")
-        self.clock.travel_to(call.tx, target)
+        if command.now is not None:
+            self.clock.travel_to(call.tx, target)
+        else:
+            self.clock.advance(call.tx, command.advance_seconds)
         return {"now": views.timestamp(target), "offsetSeconds": self.clock.offset(call.tx)}
 
     @operation()
