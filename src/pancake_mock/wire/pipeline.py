@@ -120,12 +120,12 @@ class Operation:
 
     def handle(self, request: Request) -> Response:
         key = request.headers.get("x-idempotency-key") if self.idempotent else None
-        if key is not None:
-            idempotency.check_key(key)
         store = self.services.store
         with (store.transaction if self.handler.writes else store.snapshot)() as tx:  # 2. open
             now = self.services.clock.now(tx)
             principal = self.authenticate(tx, request, now)  # 3. authenticate
+            if key is not None:
+                idempotency.check_key(key)
             command = self.command(request)  # 4. validate
             if key is None and self.handler.before is None:
                 return self.respond(Call(tx, now, principal), command)  # 6., 7. in this one unit of work
