@@ -35,6 +35,7 @@ VALUE_COLUMNS = (
 )
 
 
+# The revision's own renaming rules, not codec's: a revision must not change when the code does.
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
