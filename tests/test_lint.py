@@ -133,10 +133,10 @@ def test_shared_error_response_without_the_envelope_names_each_operation(tmp_pat
 
 
 def test_control_error_response_without_the_envelope(tmp_path, control):
-    put = control["paths"]["/psp/faults"]["put"]
+    put = control["paths"]["/_mock/psp/faults"]["put"]
     put["responses"]["415"]["content"]["application/json"]["schema"]["$ref"] = "./pancake.yaml#/components/schemas/Notice"
     path = write_control(tmp_path, control)
-    assert lint([path]) == [Problem(path, "#/paths/~1psp~1faults/put/responses/415", "error response does not use the ErrorEnvelope")]
+    assert lint([path]) == [Problem(path, "#/paths/~1_mock~1psp~1faults/put/responses/415", "error response does not use the ErrorEnvelope")]
 
 
 def test_seed_message_changed_by_one_character(tmp_path, api):
@@ -182,11 +182,11 @@ def test_duplicate_operation_id_in_one_document(tmp_path, api):
 
 
 def test_duplicate_operation_id_across_documents(tmp_path, control):
-    control["paths"]["/reset"]["post"]["operationId"] = "createOnetimeOrder"
+    control["paths"]["/_mock/reset"]["post"]["operationId"] = "createOnetimeOrder"
     control_path = write_control(tmp_path, control)
     api_path = tmp_path / "pancake.yaml"
     assert lint([api_path, control_path]) == [
-        Problem(control_path, "#/paths/~1reset/post", f"operationId 'createOnetimeOrder' is already used at {api_path}{CREATE_ORDER}"),
+        Problem(control_path, "#/paths/~1_mock~1reset/post", f"operationId 'createOnetimeOrder' is already used at {api_path}{CREATE_ORDER}"),
     ]
 
 

@@ -17,6 +17,8 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 from connexion.spec import OpenAPISpecification
 from openapi_spec_validator import validate as validate_openapi
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import DEFAULT_PORT, contract
 from .adapters import keys, seed
@@ -157,7 +159,9 @@ def _accept_openapi_31() -> None:
 
 class ExactRouting(RoutingMiddleware):
     """connexion's routing without starlette's trailing-slash redirect, which answers an undocumented
-    307 whose Location is built from the Host header (an open redirect): such a path is a 404."""
+    307 whose Location is built from the Host header (an open redirect): such a path is a 404.
+    And one route per path instead of one per operation, so that a 405 names in `Allow` every
+    method the path has, not only those of the first operation starlette tried."""
 
     def __init__(self, app):
         super().__init__(app)
@@ -165,8 +169,22 @@ class ExactRouting(RoutingMiddleware):
 
     def add_api(self, specification, base_path=None, arguments=None, **kwargs):
         super().add_api(specification, base_path=base_path, arguments=arguments, **kwargs)
-        for route in self.router.routes:
-            route.app.redirect_slashes = False
+        api_router = self.router.routes[-1].app  # the mount this call added
+        api_router.redirect_slashes = False
+        operations: dict[str, dict[str, ASGIApp]] = {}
+        for route in api_router.routes:
+            operations.setdefault(route.path, {}).update(dict.fromkeys(route.methods, route.app))
+        api_router.routes[:] = [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in operations.items()]
+
+
+class _ByMethod:
+    """The operations of one path, by method (HEAD is GET's, as starlette has it)."""
+
+    def __init__(self, operations: dict[str, ASGIApp]):
+        self.operations = operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.operations[scope["method"]](scope, receive, send)
 
 
 def build_app(mock: Mock) -> connexion.FlaskApp:
@@ -192,7 +210,8 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
     )
     for spec in (contract.API_SPEC, contract.CONTROL_SPEC):
         # connexion resolves each operationId to a function of its Flask app; the pipeline answers first.
-        app.add_api(contract.load(spec), resolver=Resolver(function_resolver=lambda _id: _unreachable))
+        # Both are served from the root: Flask needs each blueprint named apart.
+        app.add_api(contract.load(spec), name=spec.stem, resolver=Resolver(function_resolver=lambda _id: _unreachable))
     envelope.install(app)
     return app
 

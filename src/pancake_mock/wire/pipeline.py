@@ -247,9 +247,11 @@ def pipeline_middleware(handlers: t.Mapping[str, Handler], services: Services) -
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             routed = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
-            if scope["type"] == "http" and routed.get("operation_id") is None:
+            if scope["type"] == "http" and (routed.get("operation_id") is None
+                                            or routed.get("api_base_path") not in self.apis):
                 # No operation of the contracts matches (e.g. a path parameter with a control
-                # character): nothing behind this stage may answer it.
+                # character, which starlette's `$` can half-match before a trailing newline):
+                # nothing behind this stage may answer it.
                 await error_response(errors.NOT_FOUND.error())(scope, receive, send)
                 return
             await super().__call__(scope, receive, send)
