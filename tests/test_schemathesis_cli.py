@@ -28,8 +28,9 @@ def mock(tmp_path_factory):
         yield running
 
 
-def st_run(spec: Path, base_url: str, cwd: Path, *options: str, max_examples: int, env: dict | None = None) -> str:
-    command = [str(ST), "--config-file", str(CONFIG), "run", str(spec), "--url", base_url,
+def st_run(spec: Path, base_url: str, cwd: Path, *options: str, max_examples: int, env: dict | None = None,
+           config: tuple[str, ...] = ()) -> str:
+    command = [str(ST), *config, "run", str(spec), "--url", base_url,
                "--checks", "all", "--max-examples", str(max_examples), *options]
     # schemathesis writes .schemathesis/ and .hypothesis/ into its working directory.
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=150,
@@ -43,6 +44,7 @@ def st_run(spec: Path, base_url: str, cwd: Path, *options: str, max_examples: in
 @pytest.mark.parametrize(("spec", "max_examples"), [(contract.API_SPEC, 60), (contract.CONTROL_SPEC, 100)],
                          ids=["pancake.yaml", "control.yaml"])
 def test_st_run_passes_every_check(mock, spec, max_examples, tmp_path):
+    """Exactly the plain command, with no configuration of ours."""
     st_run(spec, mock.base_url, tmp_path, max_examples=max_examples)
 
 
@@ -52,7 +54,7 @@ def test_st_run_with_a_store_slug_and_a_token_follows_every_link(mock, tmp_path)
         contract.API_SPEC, mock.base_url, tmp_path,
         "-H", f"X-Store-Slug: {client.stores[0]['slug']}", "-H", "X-Environment: test",
         "-H", f"Authorization: Bearer {client.issue_token()}",
-        max_examples=20,
+        max_examples=20, config=("--config-file", str(CONFIG)),
         env={"PYTHONPATH": str(CONTRACTS_DIR), "SCHEMATHESIS_HOOKS": "st_hooks",
              "PANCAKE_MOCK_CREDENTIALS": str(mock.data_dir / "credentials.json")},
     )

@@ -100,14 +100,15 @@ def authenticate_merchant(
     raise errors.INVALID_SIGNATURE.error()
 
 
-def authenticate_store_slug(tx: Transaction, slug: str, environment: str) -> StorefrontPrincipal:
+def authenticate_store_slug(tx: Transaction, slug: str) -> str:
+    """The id of the store with this public slug."""
     matches = tx.find(Store, slug=slug)
     if not matches:
         raise errors.UNAUTHORIZED.error()
-    return StorefrontPrincipal(matches[0].id, environment)
+    return matches[0].id
 
 
-def authenticate_token(tx: Transaction, token_id: str | None, environment: str, now: datetime) -> BuyerPrincipal:
+def authenticate_token(tx: Transaction, token_id: str | None, now: datetime) -> SessionToken:
     """Look up, then renew (`customer`) or consume (`shopper`) the token: every use counts."""
     token = tx.get(SessionToken, token_id) if token_id else None
     if token is None or token.expires_at <= now or token.used_at is not None:
@@ -116,7 +117,7 @@ def authenticate_token(tx: Transaction, token_id: str | None, environment: str, 
         token.used_at = now
     else:
         token.expires_at = now + TOKEN_TTL[token.role]
-    return BuyerPrincipal(token, environment)
+    return token
 
 
 def issue_token(tx: Transaction, merchant: MerchantPrincipal, command: IssueSessionToken, now: datetime) -> SessionToken:

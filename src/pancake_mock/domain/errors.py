@@ -41,6 +41,7 @@ INVALID_FIELD = Problem(400, "Invalid field: {field} must be {expected}", "gatew
 UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allowed}", "gateway")
 INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
 INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
+CLOCK_OUT_OF_RANGE = Problem(409, "Business time would leave the years {first} to {last} from where it is now", "gateway")
 IDEMPOTENCY_IN_FLIGHT = Problem(409, "Idempotent request is already being processed", "gateway")
 NOT_FOUND = Problem(404, "Not found", "gateway")
 METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")

@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from ..adapters import keys
 from ..adapters.tokens import TokenCodec
 from ..domain import auth, errors
-from ..domain.model import ENVIRONMENTS
+from ..domain.model import ENVIRONMENTS, SessionToken
 from ..domain.ports import Transaction
 
 MERCHANT = frozenset({"merchantId", "merchantTimestamp", "merchantSignature"})
@@ -37,12 +37,10 @@ class Credentials:
                      headers: Headers, body: bytes, now: datetime, wall_now: datetime) -> Principal:
         if requirement == MERCHANT:
             return self.merchant(tx, method, path, headers, body, wall_now)
-        environment = headers.get("x-environment", "")
-        if environment not in ENVIRONMENTS:
-            raise errors.INVALID_HEADER.error(header="X-Environment")
+        # The credential first: an unknown token or slug is a 401 whatever else is missing.
         if requirement == SESSION_TOKEN:
-            return self.session_token(tx, headers, environment, now)
-        return self.store_slug(tx, headers, environment)
+            return auth.BuyerPrincipal(self.session_token(tx, headers, now), _environment(headers))
+        return auth.StorefrontPrincipal(self.store_slug(tx, headers), _environment(headers))
 
     @staticmethod
     def merchant(tx: Transaction, method: str, path: str, headers: Headers, body: bytes,
@@ -62,14 +60,22 @@ class Credentials:
             verify=keys.verify,
         )
 
-    def session_token(self, tx: Transaction, headers: Headers, environment: str, now: datetime) -> auth.BuyerPrincipal:
+    def session_token(self, tx: Transaction, headers: Headers, now: datetime) -> SessionToken:
         scheme, _, credential = headers.get("authorization", "").partition(" ")
         token_id = self.tokens.decode(credential.strip()) if scheme.lower() == "bearer" else None
-        return auth.authenticate_token(tx, token_id, environment, now)
+        return auth.authenticate_token(tx, token_id, now)
 
     @staticmethod
-    def store_slug(tx: Transaction, headers: Headers, environment: str) -> auth.StorefrontPrincipal:
+    def store_slug(tx: Transaction, headers: Headers) -> str:
         slug = headers.get("x-store-slug", "")
         if not slug:
             raise errors.MISSING_AUTH_HEADER.error(header="X-Store-Slug")
-        return auth.authenticate_store_slug(tx, slug, environment)
+        return auth.authenticate_store_slug(tx, slug)
+
+
+def _environment(headers: Headers) -> str:
+    """A token or a slug names no environment: the caller says which it acts in."""
+    environment = headers.get("x-environment", "")
+    if environment not in ENVIRONMENTS:
+        raise errors.INVALID_HEADER.error(header="X-Environment")
+    return environment

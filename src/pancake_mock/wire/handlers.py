@@ -8,7 +8,6 @@ operation's parameters and body become, and whether it writes.
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from .. import codec
@@ -103,24 +102,16 @@ class Orders:
         return ok({"checkoutUrl": order.checkout_url})
 
 
-@dataclass(frozen=True)
-class Pages:
-    """A page of a list and where the next one starts."""
-
-    items: list
-    limit: int
-    key: t.Callable[[t.Any], tuple]
-
-    def view(self, name: str, render: t.Callable[[t.Any], dict]) -> dict:
-        shown = self.items[: self.limit]
-        more = len(self.items) > self.limit
-        return {name: [render(item) for item in shown], "nextCursor": views.cursor(self.key(shown[-1])) if more else None}
+def page(items: list, limit: int, name: str, render: t.Callable[[t.Any], dict], cursor: t.Callable[[t.Any], str]) -> dict:
+    """A page of at most `limit` items (the store fetched one more, to know whether a next page exists)."""
+    shown = items[:limit]
+    return {name: [render(item) for item in shown], "nextCursor": cursor(shown[-1]) if len(items) > limit else None}
 
 
 def _moment(text: str) -> datetime:
     """An ISO 8601 date-time; one without a zone is taken as UTC."""
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text.upper())  # RFC 3339 allows a lower-case t and z
     except ValueError:
         raise errors.INVALID_FIELD.error(field="now", expected="an ISO 8601 date-time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -141,17 +132,10 @@ class Control:
 
     @operation(commands.ListOrders, writes=False)
     def list_orders(self, call: Call, command: commands.ListOrders) -> dict:
-        after = views.cursor_key(command.cursor)
         where = {name: value for name, value in (("checkout_session_id", command.checkout_session_id),
                                                  ("status", command.status)) if value is not None}
-        if after is not None:
-            try:
-                after = (datetime.fromisoformat(after[0]), str(after[1]))
-            except (ValueError, TypeError, IndexError):
-                raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page") from None
-        found = call.tx.page(Order, ("created_at", "id"), command.limit, after, **where)
-        page = Pages(found, command.limit, lambda order: (order.created_at.isoformat(), order.id))
-        return page.view("orders", views.order_record)
+        found = call.tx.page(Order, ("created_at", "id"), command.limit, views.order_position(command.cursor), **where)
+        return page(found, command.limit, "orders", views.order_record, views.order_cursor)
 
     @operation(commands.GetCheckoutSession, writes=False)
     def get_checkout_session(self, call: Call, command: commands.GetCheckoutSession) -> dict:
@@ -166,16 +150,18 @@ class Control:
 
     @operation(commands.SetClock)
     def set_clock(self, call: Call, command: commands.SetClock) -> dict:
-        field = "now" if command.now is not None else "advanceSeconds"
-        try:
-            target = _moment(command.now) if command.now is not None else call.now + timedelta(seconds=command.advance_seconds)
-        except OverflowError:
-            target = None
-        if target is None or not YEARS.start <= target.year < YEARS.stop:
-            raise errors.INVALID_FIELD.error(field=field, expected=f"a time within the years {YEARS.start} to {YEARS.stop - 1}")
         if command.now is not None:
+            target = _moment(command.now)
+            if target.year not in YEARS:
+                raise errors.INVALID_FIELD.error(field="now", expected=f"a time within the years {YEARS.start} to {YEARS.stop - 1}")
             self.clock.travel_to(call.tx, target)
         else:
+            try:
+                target = call.now + timedelta(seconds=command.advance_seconds)
+            except OverflowError:
+                target = None
+            if target is None or target.year not in YEARS:
+                raise errors.CLOCK_OUT_OF_RANGE.error(first=YEARS.start, last=YEARS.stop - 1)
             self.clock.advance(call.tx, command.advance_seconds)
         return {"now": views.timestamp(target), "offsetSeconds": self.clock.offset(call.tx)}
 
@@ -198,12 +184,9 @@ class Control:
 
     @operation(commands.ListPspCalls, writes=False)
     def list_psp_calls(self, call: Call, command: commands.ListPspCalls) -> dict:
-        after = views.cursor_key(command.cursor)
-        if after is not None and not isinstance(after[0], int):
-            raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page")
-        found = self.psp.journal(call.tx, command.limit, after[0] if after else None, command.outcome)
-        page = Pages(found, command.limit, lambda entry: (entry["id"],))
-        return page.view("calls", lambda entry: {
+        after = int(command.cursor) if command.cursor is not None else None
+        found = self.psp.journal(call.tx, command.limit, after, command.outcome)
+        return page(found, command.limit, "calls", lambda entry: {
             "id": entry["id"], "at": views.timestamp(entry["at"]), "operation": entry["operation"],
             "request": entry["request"], "outcome": entry["outcome"], "reason": entry["reason"],
-            "checkoutUrl": entry["checkout_url"]})
+            "checkoutUrl": entry["checkout_url"]}, lambda entry: str(entry["id"]))

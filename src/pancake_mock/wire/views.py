@@ -3,14 +3,10 @@ ISO 8601 UTC with milliseconds, amounts as display strings."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import codec
-from ..domain import errors
 from ..domain.model import CheckoutSession, Order, Product, ProductVersion
 from ..domain.tax import TaxResult
 
@@ -90,18 +86,21 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
     }
 
 
-def cursor(key: tuple) -> str:
-    """An opaque cursor: where the next page starts."""
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def cursor_key(text: str | None) -> list | None:
-    if text is None:
+def order_cursor(order: Order) -> str:
+    """Where a page of orders ends: `<created_at in microseconds since 1970>-<order id>`."""
+    return f"{(order.created_at - EPOCH) // timedelta(microseconds=1)}-{order.id}"
+
+
+def order_position(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (created_at, id) after which the next page starts. The contract's pattern admits only
+    well-formed cursors, and each is a position: one past every order reads as the last page."""
+    if cursor is None:
         return None
+    micros, order_id = cursor.split("-", 1)
     try:
-        key = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (binascii.Error, ValueError):
-        key = None
-    if not isinstance(key, list) or not key:
-        raise errors.INVALID_FIELD.error(field="cursor", expected="a nextCursor of an earlier page")
-    return key
+        return EPOCH + timedelta(microseconds=int(micros)), order_id
+    except OverflowError:
+        return datetime.max.replace(tzinfo=timezone.utc), order_id
