@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from urllib.parse import urlsplit
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import contract
@@ -32,10 +30,9 @@ def is_loopback(host: str) -> bool:
 
 
 def control_base_path() -> str:
-    """Where connexion mounts the control plane: the path of its contract's first server."""
-    server = contract.load(contract.CONTROL_SPEC)["servers"][0]
-    defaults = {name: variable["default"] for name, variable in server.get("variables", {}).items()}
-    return urlsplit(server["url"].format(**defaults)).path.rstrip("/")
+    """The first path segment every operation of the control plane's contract lives under (`/_mock`)."""
+    [prefix] = {"/" + path.split("/")[1] for path in contract.load(contract.CONTROL_SPEC)["paths"]}
+    return prefix
 
 
 class ControlGuard:
