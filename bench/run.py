@@ -1,6 +1,7 @@
 """pancake-mock beside Prism's static mock of the same contract: one table, figure by figure.
 
     ./dev bench [--quick] [--postgres] [--workers 1,2,4] [--serve-workers N] [--duration S] [--rounds N]
+                [--large-store [N]]
 
 (`./dev bench` installs the project into .venv first; `.venv/bin/python bench/run.py` is the same.)
 It sets up what it needs: wrk from Debian (apt-get, when missing), Prism 5.14.2 from npm into
@@ -8,7 +9,9 @@ bench/.cache (or $XDG_CACHE_HOME/pancake-mock-bench), the mock on a fresh data d
 with --postgres, a private PostgreSQL cluster. Servers take turns in interleaved rounds (mock,
 [mock on PostgreSQL,] Prism; again), each figure is the median over the rounds, and every process
 started here is stopped here, on Ctrl-C too. All traffic goes to 127.0.0.1 and ends with each run.
---quick is a smoke run: 5 s loads, one round. BENCHMARKS.md says how to read the table.
+--quick is a smoke run: 5 s loads, one round. --large-store adds bench/control_lists.py's report
+(list pages and create-order over a store of N copied orders, default a million) after the table.
+BENCHMARKS.md says how to read the table.
 """
 
 from __future__ import annotations
@@ -27,17 +30,17 @@ from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+import control_lists  # noqa: E402
 import load  # noqa: E402
 import tools  # noqa: E402
 from pancake_mock.verify.client import Api  # noqa: E402
 from support import MockServer  # noqa: E402
+from target import MARGIN, Sessions, order_load, running  # noqa: E402
 
 MOCK, MOCK_PG, PRISM = "pancake-mock", "pancake-mock on PostgreSQL", "Prism"
 LAUNCH = "launch to first 200 create-order, s"
 RSS = "RSS per worker after load, MB (largest)"
 NOT_OK = "non-2xx answers or socket errors, all runs"
-MARGIN = 1.5  # a feed holds this many times what the expected rate needs
-BUYERS = 32  # customer tokens the create-order feeds take in turn
 LAUNCHES = 3
 
 
@@ -50,6 +53,7 @@ class Options:
     serve_workers: int
     workers: list[int]
     postgres: bool
+    large_store: int | None
 
 
 @dataclass
@@ -75,98 +79,6 @@ class Figures:
         self.expected_rps[column, figure] = result.answered / result.seconds
 
 
-# The mock, and the requests it is fed.
-
-
-@dataclass
-class Mock:
-    server: MockServer
-    api: Api
-    work: Path
-
-    @property
-    def url(self) -> str:
-        return self.server.base_url
-
-    def feed(self, name: str, requests: Iterator[load.Request]) -> Path:
-        return load.write_feed(self.work / f"{name}.feed", requests)
-
-    def session_feed(self, count: int) -> Path:
-        product = self.api.product()
-        return self.feed("create-session", load.session_requests(self.api.signer(), product["id"], "EUR", count))
-
-    def token_feed(self, count: int) -> Path:
-        return self.feed("issue-session-token", load.token_requests(self.api.signer(), self.api.stores[0]["id"], count))
-
-
-class FirstOrder(MockServer):
-    """A launch that counts as ready at its first successful create-order (on a fresh data dir)."""
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        credentials = self.data_dir / "credentials.json"  # written, atomically, before the port is served
-        while not credentials.is_file():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mock did not start: {self.log_tail()}")
-            time.sleep(0.01)
-        api = Api(self.base_url, self.credentials, timeout=timeout)
-        order = {"checkoutSessionId": api.create_session(), "buyerEmail": "b@example.com", "billingDetail": load.BILLING}
-        response = api.create_order(order)
-        if response.status_code != 200:
-            raise RuntimeError(f"first create-order: {response.status_code} {response.text}")
-
-
-@contextmanager
-def mock(work: Path, workers: int, backend: Callable[[], list[str]]) -> Iterator[Mock]:
-    work.mkdir(parents=True)
-    with MockServer.start(work, "--workers", str(workers), *backend()) as server:
-        yield Mock(server, Api(server.base_url, server.credentials), work)
-
-
-class Sessions:
-    """Checkout sessions made ahead of the create-order runs by wrk itself, replaying the signed
-    create-session feed and keeping each answer's sessionId (the mock accepts a signature until it
-    expires, so a replay makes one more session)."""
-
-    def __init__(self, target: Mock, feed: Path, opts: Options):
-        self.target, self.feed, self.opts = target, feed, opts
-        self.ids: list[str] = []
-        self.rate = 0.0
-        self.runs = 0
-
-    def make(self, seconds: float) -> load.Load:
-        self.runs += 1
-        capture = self.target.work / f"sessions-{self.runs}"
-        result = load.wrk(self.target.url, self.feed, threads=self.opts.threads, connections=self.opts.connections,
-                          seconds=seconds, capture=capture)
-        self.ids += load.captured(capture)
-        self.rate = result.rps
-        return result
-
-    def take(self, count: int) -> list[str]:
-        for _ in range(5):
-            if len(self.ids) >= count:
-                taken, self.ids = self.ids[:count], self.ids[count:]
-                return taken
-            if not self.rate:
-                raise RuntimeError("create-session made no sessions")
-            self.make(min(120.0, (count - len(self.ids)) / self.rate * 1.2 + 1))
-        raise RuntimeError(f"could not make {count} sessions")
-
-
-def order_load(target: Mock, sessions: Sessions, tokens: list[str], expected_rps: float, *,
-               threads: int, connections: int, seconds: float) -> load.Load:
-    """create-order with a fresh session per request; again with a bigger feed if it ran out."""
-    for _ in range(3):
-        count = int(expected_rps * seconds * MARGIN) + 50
-        feed = target.feed(f"create-order-c{connections}", load.order_requests(sessions.take(count), tokens))
-        result = load.wrk(target.url, feed, threads=threads, connections=connections, seconds=seconds)
-        if not result.beyond_feed:
-            return result
-        expected_rps = result.answered / result.seconds * 2
-    raise RuntimeError("create-order outran its feed three times")
-
-
 def scaling(workers: int) -> str:
     return f"create-order with --workers {workers}"
 
@@ -177,13 +89,14 @@ def mock_turn(figures: Figures, column: str, opts: Options, work: Path, backend:
         return figures.expected_rps.get((column, figure), fallback)
 
     seconds, threads, connections = opts.seconds, opts.threads, opts.connections
-    with mock(work / f"workers-{opts.serve_workers}", opts.serve_workers, backend) as target:
+    with running(work / f"workers-{opts.serve_workers}", "--workers", str(opts.serve_workers), *backend()) as target:
         tokens = target.token_feed(int(expected("issue-session-token", 500) * seconds * MARGIN))
         figures.add_load(column, "issue-session-token", load.wrk(target.url, tokens, threads=threads,
                                                                  connections=connections, seconds=seconds))
-        sessions = Sessions(target, target.session_feed(int(expected("create-session", 500) * seconds * MARGIN)), opts)
+        sessions = Sessions(target, target.session_feed(int(expected("create-session", 500) * seconds * MARGIN)),
+                            threads=threads, connections=connections)
         figures.add_load(column, "create-session", sessions.make(seconds))
-        buyers = [target.api.issue_token(buyer=f"bench-order-buyer-{n}") for n in range(BUYERS)]
+        buyers = target.buyers()
         orders = order_load(target, sessions, buyers, expected("create-order", sessions.rate),
                             threads=threads, connections=connections, seconds=seconds)
         figures.add_load(column, "create-order", orders, latency=True)
@@ -193,10 +106,11 @@ def mock_turn(figures: Figures, column: str, opts: Options, work: Path, backend:
             threads=1, connections=1, seconds=seconds), latency=True)
         figures.add(column, f"{scaling(opts.serve_workers)} rps", orders.rps)
     for workers in (count for count in opts.workers if count != opts.serve_workers):
-        with mock(work / f"workers-{workers}", workers, backend) as target:
-            sessions = Sessions(target, target.session_feed(int(expected("create-session", 500) * seconds)), opts)
+        with running(work / f"workers-{workers}", "--workers", str(workers), *backend()) as target:
+            sessions = Sessions(target, target.session_feed(int(expected("create-session", 500) * seconds)),
+                                threads=threads, connections=connections)
             sessions.make(min(seconds, 5))
-            buyers = [target.api.issue_token(buyer=f"bench-order-buyer-{n}") for n in range(BUYERS)]
+            buyers = target.buyers()
             figures.add_load(column, scaling(workers), order_load(
                 target, sessions, buyers, expected(scaling(workers), sessions.rate),
                 threads=threads, connections=connections, seconds=seconds))
@@ -226,11 +140,36 @@ def any_order() -> load.Request:
 # Launches.
 
 
+class FirstOrder(MockServer):
+    """A launch that counts as ready at its first successful create-order (on a fresh data dir)."""
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        try:
+            self._first_order(time.monotonic() + timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _first_order(self, deadline: float) -> None:
+        credentials = self.data_dir / "credentials.json"  # written, atomically, before the port is served
+        while not credentials.is_file():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mock did not start: {self.log_tail()}")
+            time.sleep(0.01)
+        api = Api(self.base_url, self.credentials, timeout=deadline - time.monotonic())
+        order = {"checkoutSessionId": api.create_session(), "buyerEmail": "b@example.com", "billingDetail": load.BILLING}
+        response = api.create_order(order)
+        if response.status_code != 200:
+            raise RuntimeError(f"first create-order: {response.status_code} {response.text}")
+
+
 def mock_launch(work: Path, backend: Callable[[], list[str]]) -> float:
     work.mkdir(parents=True)
     started = time.monotonic()
-    FirstOrder.launch(work, *backend()).stop()
-    return time.monotonic() - started
+    server = FirstOrder.launch(work, *backend())
+    elapsed = time.monotonic() - started
+    server.stop()
+    return elapsed
 
 
 def prism_launch(binary: Path, work: Path) -> float:
@@ -355,7 +294,9 @@ def measure(opts: Options, work: Path) -> Figures:
             print(f"round {n + 1} of {opts.rounds}", file=sys.stderr, flush=True)
             feeds = None
             for column, backend in backends.items():
+                print(f"  {column}", file=sys.stderr, flush=True)
                 feeds = mock_turn(figures, column, opts, work / f"round-{n}" / column.replace(" ", "-"), backend)
+            print(f"  {PRISM}", file=sys.stderr, flush=True)
             prism_turn(figures, opts, binary, feeds)
     return figures
 
@@ -371,10 +312,13 @@ def options(argv: list[str] | None = None) -> Options:
                         help="mock workers for the main figures (default: the core count, %(default)s)")
     parser.add_argument("--workers", default="1,2,4", help="worker counts for create-order scaling (default %(default)s)")
     parser.add_argument("--postgres", action="store_true", help="also run the mock on a private PostgreSQL cluster")
+    parser.add_argument("--large-store", type=int, nargs="?", const=1_000_000, metavar="N",
+                        help="then bench/control_lists.py over N stored orders (default %(const)s)")
     args = parser.parse_args(argv)
     return Options(seconds=args.duration or (5 if args.quick else 15), rounds=args.rounds or (1 if args.quick else 3),
                    threads=args.threads, connections=args.connections, serve_workers=args.serve_workers,
-                   workers=[int(n) for n in args.workers.split(",") if n], postgres=args.postgres)
+                   workers=[int(n) for n in args.workers.split(",") if n], postgres=args.postgres,
+                   large_store=args.large_store)
 
 
 def main() -> None:
@@ -386,6 +330,9 @@ def main() -> None:
     print(table(figures, opts))
     for note in figures.notes:
         print(f"- {note}")
+    if opts.large_store:
+        print()
+        control_lists.report(opts.large_store, min(opts.seconds, 10))
 
 
 if __name__ == "__main__":
