@@ -96,7 +96,7 @@ class Mock:
         except SchemaTooNew as error:
             raise ConfigError(str(error)) from error
         self.clock = BusinessClock()  # business time: tests may move it
-        self.psp = FakePsp(self.store, self.base_url)
+        self.psp = FakePsp(self.base_url)
         self.order_rules = OrderRules(
             seller=tax.SellerEstablishment(settings.seller_country),
             rates=_load(settings.tax_rates, tax.load_rate_table) if settings.tax_rates else tax.RATE_TABLE,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -21,22 +20,18 @@ from .. import codec
 from ..domain.commands import SetPspFaults
 from ..domain.ports import PspCheckoutRequest
 from .schema import psp_calls, psp_checkouts, psp_faults
-from .store import SqlTransaction, Store, after_key
+from .store import SqlTransaction, after_key
 
 
 class FakePsp:
-    def __init__(self, store: Store, base_url: str):
-        self.store = store
+    def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
 
-    def round_trip(self) -> None:
-        """The time a call to the PSP takes: the injected latency. Waited out before the caller's
-        transaction opens, so a slow PSP delays its caller (whose idempotency key is in flight
-        meanwhile) without holding the store's writer lock against everyone else."""
-        with self.store.snapshot() as tx:
-            latency = self.faults(tx).latency_ms
-        if latency:
-            time.sleep(latency / 1000)
+    def latency(self, tx: SqlTransaction) -> float:
+        """How long a call takes now, in seconds: the injected latency. The caller waits it out
+        before the transaction that makes the call, so a slow PSP delays its caller (whose
+        idempotency key is in flight meanwhile) without holding the writer lock against everyone."""
+        return self.faults(tx).latency_ms / 1000
 
     def faults(self, tx: SqlTransaction) -> SetPspFaults:
         row = tx.session.execute(select(psp_faults)).first()

@@ -23,10 +23,10 @@ from .pipeline import Call, Handler
 YEARS = range(1970, 3000)  # where business time may go; far enough for any test, clear of overflow
 
 
-def operation(command: type | None = None, *, writes: bool = True, before: str | None = None):
-    """`before` names a method of the group to run ahead of the unit of work (see pipeline.Handler)."""
+def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None):
+    """`latency` names a method of the group that says how long a slow dependency takes (pipeline.Handler)."""
     def mark(method):
-        method.operation = (command, writes, before)
+        method.operation = (command, writes, latency)
         return method
     return mark
 
@@ -38,8 +38,8 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
         for name in dir(group):
             method = getattr(group, name)
             if hasattr(method, "operation"):
-                command, writes, before = method.operation
-                found[codec.camel(name)] = Handler(method, command, writes, before and getattr(group, before))
+                command, writes, latency = method.operation
+                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency))
     return found
 
 
@@ -86,14 +86,14 @@ class Orders:
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
         return ok(views.tax_quote(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules)))
 
-    def psp_round_trip(self) -> None:
-        self.psp.round_trip()
+    def psp_latency(self, tx) -> float:
+        return self.psp.latency(tx)
 
-    @operation(commands.CreateOrder, before="psp_round_trip")
+    @operation(commands.CreateOrder, latency="psp_latency")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, ONETIME)
 
-    @operation(commands.CreateOrder, before="psp_round_trip")
+    @operation(commands.CreateOrder, latency="psp_latency")
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 

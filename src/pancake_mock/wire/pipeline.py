@@ -6,7 +6,8 @@
     4. validate     parameters and body against the operation's schemas, in our own words
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
     6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
-                    dependency must be waited for holding no lock, in a second unit of work
+                    dependency (the PSP's injected latency) must be waited for holding no lock,
+                    in a second unit of work
     7. commit       the change, the PSP's records and the kept answer together
 
 It stands where connexion's security and validation stages would, after connexion's routing,
@@ -17,6 +18,7 @@ everything checked here.
 from __future__ import annotations
 
 import json
+import time
 import typing as t
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,8 +60,9 @@ class Handler:
     run: t.Callable[[Call, t.Any], t.Any]
     command: type | None  # built from the parameters and body; None when the operation takes none
     writes: bool = True
-    # Work that must not hold the writer lock (a slow dependency's round trip), done before the unit of work.
-    before: t.Callable[[], None] | None = None
+    # How long a slow dependency will take to answer (seconds), read in the first unit of work; the
+    # pipeline waits that long between two units, holding no lock.
+    latency: t.Callable[[SqlTransaction], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ class Operation:
             if key is not None:
                 idempotency.check_key(key)
             command = self.command(request)  # 4. validate
-            if key is None and self.handler.before is None:
+            latency = self.handler.latency(tx) if self.handler.latency else 0
+            if key is None and not latency:
                 return self.respond(Call(tx, now, principal), command)  # 6., 7. in this one unit of work
             claim = None
             if key is not None:
@@ -137,8 +141,7 @@ class Operation:
                     return json_response(kept.status, kept.body.encode(), {"X-Idempotent-Replayed": "true"})
         # The claim is committed: the key is in flight while the rest runs in a second unit of work.
         try:
-            if self.handler.before is not None:
-                self.handler.before()  # 6. a slow dependency's round trip, holding no lock
+            time.sleep(latency)  # 6. a slow dependency's round trip, holding no lock
             with store.transaction() as tx:
                 keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
                 return self.respond(Call(tx, self.services.clock.now(tx), principal), command, keep)
