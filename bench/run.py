@@ -328,6 +328,7 @@ def main() -> None:
     print(describe(opts))
     print()
     print(table(figures, opts))
+    print()
     for note in figures.notes:
         print(f"- {note}")
     if opts.large_store:
