@@ -130,10 +130,10 @@ class SqlTransaction:
     Adapters that keep records of their own in the same transaction (the fake PSP) use `session`.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, seeds: dict[str, str]):
         self.session = session
         self._session = session
-        self._seed: str | None = None
+        self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
 
     def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
              **where: Any) -> list[T]:
@@ -183,10 +183,10 @@ class SqlTransaction:
         # Ids come from (seed, counter): a run with the same seed and the same calls repeats
         # them, and every worker draws from the one counter in the store. The seed is the one the
         # data dir was made with.
-        if self._seed is None:
-            self._seed = str(self.setting("seed"))
+        if "seed" not in self._seeds:
+            self._seeds["seed"] = str(self.setting("seed"))
         n = self._next(counter)
-        return hashlib.sha256(f"{self._seed}:{counter}:{n}".encode()).digest()[:16]
+        return hashlib.sha256(f"{self._seeds['seed']}:{counter}:{n}".encode()).digest()[:16]
 
     def new_id(self, prefix: str) -> str:
         number = int.from_bytes(self._digest(prefix), "big")
@@ -248,6 +248,7 @@ class Store:
         self.engine = make_engine(self.url, self.WRITER_LOCK)
         self._writer = self.engine.execution_options(immediate=True)
         self._writer_lock = WriterLock.for_store(self.url)
+        self._seeds: dict[str, str] = {}
         self.liveness = Liveness.for_store(self)
 
     def migrate(self) -> None:
@@ -263,7 +264,7 @@ class Store:
         with self._writer_lock, Session(self._writer, expire_on_commit=False) as session:
             session.begin()
             try:
-                yield SqlTransaction(session)
+                yield SqlTransaction(session, self._seeds)
             except errors.ApiError as error:
                 if not error.kept:
                     session.rollback()
@@ -279,7 +280,7 @@ class Store:
     def snapshot(self) -> Iterator[SqlTransaction]:
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
-                yield SqlTransaction(session)
+                yield SqlTransaction(session, self._seeds)
 
 
 class WriterLock:
