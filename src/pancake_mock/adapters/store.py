@@ -4,7 +4,7 @@ PostgreSQL by URL.
 The domain's dataclasses are mapped imperatively onto the tables of `schema`, so `domain/` never
 imports SQLAlchemy. Each write path is one `transaction()` that holds the store's writer lock from
 its first statement: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL,
-and in front of either an in-process lock, so waiting threads are woken rather than polling.
+and in front of either a `WriterLock`, so waiting writers are woken rather than polling.
 Writers are thus serialized across threads, processes and hosts, so "read, check, write" sequences
 (one order per session, single-use tokens, id counters, idempotency keys) cannot interleave.
 Reads never wait.
@@ -130,10 +130,10 @@ class SqlTransaction:
     Adapters that keep records of their own in the same transaction (the fake PSP) use `session`.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, seeds: dict[str, str]):
         self.session = session
         self._session = session
-        self._seed: str | None = None
+        self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
 
     def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
              **where: Any) -> list[T]:
@@ -183,10 +183,10 @@ class SqlTransaction:
         # Ids come from (seed, counter): a run with the same seed and the same calls repeats
         # them, and every worker draws from the one counter in the store. The seed is the one the
         # data dir was made with.
-        if self._seed is None:
-            self._seed = str(self.setting("seed"))
+        if "seed" not in self._seeds:
+            self._seeds["seed"] = str(self.setting("seed"))
         n = self._next(counter)
-        return hashlib.sha256(f"{self._seed}:{counter}:{n}".encode()).digest()[:16]
+        return hashlib.sha256(f"{self._seeds['seed']}:{counter}:{n}".encode()).digest()[:16]
 
     def new_id(self, prefix: str) -> str:
         number = int.from_bytes(self._digest(prefix), "big")
@@ -247,23 +247,24 @@ class Store:
         self.url = database_url(url)
         self.engine = make_engine(self.url, self.WRITER_LOCK)
         self._writer = self.engine.execution_options(immediate=True)
-        self._in_process = threading.Lock()
+        self._writer_lock = WriterLock.for_store(self.url)
+        self._seeds: dict[str, str] = {}
         self.liveness = Liveness.for_store(self)
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
         workers and processes starting together migrate once, and all or nothing."""
-        with self._writer.begin() as connection:
+        with self._writer_lock, self._writer.begin() as connection:
             migrations.upgrade(connection)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         """One unit of work: it commits when the block ends, or when it raises an error that is
         `kept` (a refusal that is itself a fact); any other exception rolls it back."""
-        with self._in_process, Session(self._writer, expire_on_commit=False) as session:
+        with self._writer_lock, Session(self._writer, expire_on_commit=False) as session:
             session.begin()
             try:
-                yield SqlTransaction(session)
+                yield SqlTransaction(session, self._seeds)
             except errors.ApiError as error:
                 if not error.kept:
                     session.rollback()
@@ -279,7 +280,36 @@ class Store:
     def snapshot(self) -> Iterator[SqlTransaction]:
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
-                yield SqlTransaction(session)
+                yield SqlTransaction(session, self._seeds)
+
+
+class WriterLock:
+    """Writers queue here before the database's own lock, so a waiter is woken when the writer
+    before it is done instead of polling: a thread lock within the process and, for SQLite, whose
+    writers all share a host, a `flock` across processes. PostgreSQL's advisory lock already queues."""
+
+    def __init__(self, path: Path | None):
+        self._threads = threading.Lock()
+        self._file = open(path, "a") if path else None
+
+    @classmethod
+    def for_store(cls, url: str) -> WriterLock:
+        parsed = make_url(url)
+        return cls(Path(f"{parsed.database}.writer") if parsed.get_backend_name() == "sqlite" else None)
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._file is not None:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
 
 
 class Liveness:

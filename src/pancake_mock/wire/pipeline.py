@@ -123,13 +123,17 @@ class Operation:
 
     def handle(self, request: Request) -> Response:
         key = request.headers.get("x-idempotency-key") if self.idempotent else None
+        # Parsed and checked before the unit of work opens, so no writer waits on it; a refusal is
+        # answered only once the caller is known, as the credential comes first.
+        command, refusal = self.command(request)
         store = self.services.store
         with (store.transaction if self.handler.writes else store.snapshot)() as tx:  # 2. open
             now = self.services.clock.now(tx)
             principal = self.authenticate(tx, request, now)  # 3. authenticate
             if key is not None:
                 idempotency.check_key(key)
-            command = self.command(request)  # 4. validate
+            if refusal is not None:
+                raise refusal  # 4. validate
             latency = self.handler.latency(tx) if self.handler.latency else 0
             if key is None and not latency:
                 return self.respond(Call(tx, now, principal), command)  # 6., 7. in this one unit of work
@@ -158,11 +162,15 @@ class Operation:
             choose(self.requirements, request.headers), tx, request.method, request.raw_path,
             request.headers, request.body, now, self.services.clock.wall.now())
 
-    def command(self, request: Request) -> t.Any:
-        values = self.parameters.read(request)
-        if self.body is not None:
-            values.update(self.body.read(request))
-        return codec.load(self.handler.command, values) if self.handler.command else None
+    def command(self, request: Request) -> tuple[t.Any, errors.ApiError | None]:
+        """The typed command, or why the request is refused."""
+        try:
+            values = self.parameters.read(request)
+            if self.body is not None:
+                values.update(self.body.read(request))
+        except errors.ApiError as refusal:
+            return None, refusal
+        return (codec.load(self.handler.command, values) if self.handler.command else None), None
 
     def respond(self, call: Call, command: t.Any, keep: t.Callable[[str], None] | None = None) -> Response:
         view = self.handler.run(call, command)  # 6. handle
