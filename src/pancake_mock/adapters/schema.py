@@ -169,7 +169,9 @@ orders = Table(
     Column("payment_id", String),
     Column("checkout_url", String),
     Column("created_at", UtcDateTime, nullable=False),
-    Index("orders_by_creation", "created_at", "id"),  # the control plane pages through them in this order
+    # The control plane pages through them in this order, all of them or by status.
+    Index("orders_by_creation", "created_at", "id"),
+    Index("orders_by_status", "status", "created_at", "id"),
 )
 payments = Table(
     "payments",
@@ -221,6 +223,7 @@ psp_calls = Table(
     Column("outcome", String, nullable=False),
     Column("reason", String),
     Column("checkout_url", String),
+    Index("psp_calls_by_outcome", "outcome", "id"),
 )
 psp_checkouts = Table(
     "psp_checkouts",

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, create_engine, event, inspect, or_, select, text
+from sqlalchemy import bindparam, create_engine, event, inspect, select, text, tuple_
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, registry
 
@@ -222,11 +222,9 @@ class SqlTransaction:
 
 
 def after_key(columns: list, key: tuple):
-    """Rows whose (columns) sort after `key`: (a > x) or (a = x and (b, ...) after the rest)."""
-    first, value = columns[0], key[0]
-    if len(columns) == 1:
-        return first > value
-    return or_(first > value, and_(first == value, after_key(columns[1:], key[1:])))
+    """Rows whose (columns) sort after `key`, as one row-value comparison an index can serve."""
+    values = [bindparam(None, value, type_=column.type) for column, value in zip(columns, key)]
+    return tuple_(*columns) > tuple_(*values)
 
 
 class _Setting:

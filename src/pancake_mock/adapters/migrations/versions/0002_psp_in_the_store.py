@@ -11,7 +11,8 @@ Create Date: 2026-12-01
 - The JSON value objects (prices, price, billing detail, session options, price snapshot) are
   kept under the domain's snake_case names instead of the wire's camelCase.
 - idempotency_keys.owner names the process of an in-flight claim.
-- orders_by_creation: the control plane pages through orders by (created_at, id).
+- orders_by_creation, orders_by_status, psp_calls_by_outcome: the control plane pages through
+  orders by (created_at, id), all or by status, and through PSP calls by id, all or by outcome.
 """
 
 import re
@@ -138,11 +139,15 @@ def upgrade() -> None:
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.add_column(sa.Column("owner", sa.String()))
     op.create_index("orders_by_creation", "orders", ["created_at", "id"])
+    op.create_index("orders_by_status", "orders", ["status", "created_at", "id"])
+    op.create_index("psp_calls_by_outcome", "psp_calls", ["outcome", "id"])
     _rewrite_values(_snake)
 
 
 def downgrade() -> None:
     _rewrite_values(_camel)
+    op.drop_index("psp_calls_by_outcome", table_name="psp_calls")
+    op.drop_index("orders_by_status", table_name="orders")
     op.drop_index("orders_by_creation", table_name="orders")
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_column("owner")
