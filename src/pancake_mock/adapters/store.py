@@ -132,7 +132,6 @@ class SqlTransaction:
 
     def __init__(self, session: Session, seeds: dict[str, str]):
         self.session = session
-        self._session = session
         self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
 
     def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
@@ -145,18 +144,18 @@ class SqlTransaction:
         query = select(kind).where(*(table.c[name] == value for name, value in where.items()))
         if after is not None:
             query = query.where(after_key(columns, after))
-        return list(self._session.scalars(query.order_by(*columns).limit(limit + 1)))
+        return list(self.session.scalars(query.order_by(*columns).limit(limit + 1)))
 
     def get(self, kind: type[T], key: Any) -> T | None:
         if not _matchable(key):
             return None
-        return self._session.get(kind, key)
+        return self.session.get(kind, key)
 
     def add(self, entity: object) -> None:
-        self._session.add(entity)
+        self.session.add(entity)
 
     def delete(self, entity: object) -> None:
-        self._session.delete(entity)
+        self.session.delete(entity)
 
     def find(self, kind: type[T], **where: Any) -> list[T]:
         table = inspect(kind).local_table
@@ -165,17 +164,17 @@ class SqlTransaction:
         query = select(kind)
         for name, value in where.items():
             query = query.where(table.c[name] == value)
-        return list(self._session.scalars(query.order_by(*table.primary_key.columns)))
+        return list(self.session.scalars(query.order_by(*table.primary_key.columns)))
 
     def flush(self) -> None:
-        self._session.flush()
+        self.session.flush()
 
     def _next(self, counter: str) -> int:
         key = f"counter:{counter}"
-        row = self._session.get(_Setting, key)
+        row = self.session.get(_Setting, key)
         if row is None:
             row = _Setting(key=key, value=0)
-            self._session.add(row)
+            self.session.add(row)
         row.value = int(row.value) + 1
         return row.value
 
@@ -206,17 +205,17 @@ class SqlTransaction:
     def wipe(self) -> None:
         """Delete every row, keeping the schema."""
         for table in reversed(metadata.sorted_tables):
-            self._session.execute(table.delete())
-        self._session.expunge_all()
+            self.session.execute(table.delete())
+        self.session.expunge_all()
 
     def setting(self, key: str, default: Any = None) -> Any:
-        row = self._session.get(_Setting, key)
+        row = self.session.get(_Setting, key)
         return default if row is None else row.value
 
     def put_setting(self, key: str, value: Any) -> None:
-        row = self._session.get(_Setting, key)
+        row = self.session.get(_Setting, key)
         if row is None:
-            self._session.add(_Setting(key=key, value=value))
+            self.session.add(_Setting(key=key, value=value))
         else:
             row.value = value
 

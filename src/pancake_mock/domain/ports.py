@@ -9,10 +9,6 @@ from typing import Any, Protocol, TypeVar
 T = TypeVar("T")
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
 class Transaction(Protocol):
     """One unit of work: everything done through it commits together or not at all."""
 

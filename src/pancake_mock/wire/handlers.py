@@ -24,7 +24,7 @@ YEARS = range(1970, 3000)  # where business time may go; far enough for any test
 
 
 def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None):
-    """`latency` names a method of the group that says how long a slow dependency takes (pipeline.Handler)."""
+    """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes (pipeline.Handler)."""
     def mark(method):
         method.operation = (command, writes, latency)
         return method
@@ -39,7 +39,7 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
             method = getattr(group, name)
             if hasattr(method, "operation"):
                 command, writes, latency = method.operation
-                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency))
+                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency)
     return found
 
 
@@ -86,14 +86,11 @@ class Orders:
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
         return ok(views.tax_quote(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules)))
 
-    def psp_latency(self, tx) -> float:
-        return self.psp.latency(tx)
-
-    @operation(commands.CreateOrder, latency="psp_latency")
+    @operation(commands.CreateOrder, latency="psp")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, ONETIME)
 
-    @operation(commands.CreateOrder, latency="psp_latency")
+    @operation(commands.CreateOrder, latency="psp")
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
