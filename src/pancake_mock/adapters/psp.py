@@ -10,17 +10,47 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Integer, bindparam, delete, insert, select, update
 
 from .. import codec
 from ..domain.commands import SetPspFaults
 from ..domain.ports import PspCheckoutRequest
 from .schema import psp_calls, psp_checkouts, psp_faults
+from .sql import Statement
 from .store import SqlTransaction, after_key
+
+
+def _binds(table: Any, names: list[str]) -> dict:
+    return {table.c[name]: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+PLAN_FIELDS = [field.name for field in fields(SetPspFaults)]
+PLAN = Statement(select(*(psp_faults.c[name] for name in PLAN_FIELDS), psp_faults.c.draws))  # the plan, then its draws
+CLEAR_PLAN = Statement(delete(psp_faults))
+SET_PLAN = Statement(insert(psp_faults).values(id=1, draws=0, **{name: bindparam(name, type_=psp_faults.c[name].type)
+                                                                 for name in PLAN_FIELDS}))
+FAIL_NEXT_DRAWN = Statement(update(psp_faults).values(fail_next=psp_faults.c.fail_next - 1))
+PROBABILITY_DRAWN = Statement(update(psp_faults).values(draws=bindparam("draws", type_=Integer())))
+OPEN_CHECKOUT = Statement(insert(psp_checkouts).values(
+    _binds(psp_checkouts, ["token", "payment_id", "request", "status", "created_at"])))
+JOURNAL_CALL = Statement(insert(psp_calls).values(
+    _binds(psp_calls, ["at", "operation", "request", "outcome", "reason", "checkout_url"])))
+CALL_FIELDS = [column.key for column in psp_calls.columns]
+
+
+@cache
+def _journal(after: bool, outcome: bool) -> Statement:
+    query = select(psp_calls)
+    if after:
+        query = query.where(after_key([psp_calls.c.id], [bindparam("after", type_=Integer())]))
+    if outcome:
+        query = query.where(psp_calls.c.outcome == bindparam("outcome", type_=psp_calls.c.outcome.type))
+    return Statement(query.order_by(psp_calls.c.id).limit(bindparam("limit", type_=Integer())))
 
 
 class FakePsp:
@@ -34,52 +64,47 @@ class FakePsp:
         return self.faults(tx).latency_ms / 1000
 
     def faults(self, tx: SqlTransaction) -> SetPspFaults:
-        row = tx.session.execute(select(psp_faults)).first()
-        if row is None:
-            return SetPspFaults()
-        return SetPspFaults(row.fail_next, row.fail_probability, row.seed, row.latency_ms)
+        found = tx.rows(PLAN)
+        return SetPspFaults(*found[0][:-1]) if found else SetPspFaults()
 
     def set_faults(self, tx: SqlTransaction, plan: SetPspFaults) -> SetPspFaults:
-        tx.session.execute(delete(psp_faults))
-        tx.session.execute(insert(psp_faults).values(id=1, draws=0, **asdict(plan)))
+        tx.execute(CLEAR_PLAN)
+        tx.execute(SET_PLAN, asdict(plan))
         return plan
 
     def journal(self, tx: SqlTransaction, limit: int, after: int | None, outcome: str | None) -> list[dict[str, Any]]:
         """Up to `limit` + 1 calls, oldest first, after call number `after`."""
-        query = select(psp_calls)
-        if after is not None:
-            query = query.where(after_key([psp_calls.c.id], (after,)))
-        if outcome is not None:
-            query = query.where(psp_calls.c.outcome == outcome)
-        rows = tx.session.execute(query.order_by(psp_calls.c.id).limit(limit + 1)).all()
-        return [row._asdict() for row in rows]
+        found = tx.rows(_journal(after is not None, outcome is not None),
+                        {"after": after, "outcome": outcome, "limit": limit + 1})
+        return [dict(zip(CALL_FIELDS, row)) for row in found]
 
     def create_checkout(self, tx: SqlTransaction, request: PspCheckoutRequest, now: datetime) -> str | None:
         sent = codec.dump(request)  # journaled as the JSON a PSP API would receive
-        plan = tx.session.execute(select(psp_faults)).first()
-        reason = self._draw_failure(tx, plan)
+        reason = self._draw_failure(tx)
         url = None
         if reason is None:
             token = secrets.token_urlsafe(18)
             url = f"{self.base_url}/psp/checkout/{token}"
-            tx.session.execute(insert(psp_checkouts).values(
-                token=token, payment_id=request.payment_id, request=sent, status="open", created_at=now))
-        tx.session.execute(insert(psp_calls).values(
-            at=now, operation="create_checkout", request=sent, outcome="failed" if reason else "succeeded",
-            reason=reason, checkout_url=url))
+            tx.execute(OPEN_CHECKOUT, {"token": token, "payment_id": request.payment_id, "request": sent,
+                                       "status": "open", "created_at": now})
+        tx.execute(JOURNAL_CALL, {"at": now, "operation": "create_checkout", "request": sent,
+                                  "outcome": "failed" if reason else "succeeded", "reason": reason,
+                                  "checkout_url": url})
         return url
 
     @staticmethod
-    def _draw_failure(tx: SqlTransaction, plan: Any) -> str | None:
-        if plan is None:
+    def _draw_failure(tx: SqlTransaction) -> str | None:
+        found = tx.rows(PLAN)
+        if not found:
             return None
-        if plan.fail_next > 0:
-            tx.session.execute(update(psp_faults).values(fail_next=plan.fail_next - 1))
+        fail_next, fail_probability, seed, _latency, draws = found[0]
+        if fail_next > 0:
+            tx.execute(FAIL_NEXT_DRAWN)
             return "failNext"
-        if plan.fail_probability > 0:
-            draw = plan.draws + 1
-            tx.session.execute(update(psp_faults).values(draws=draw))
+        if fail_probability > 0:
+            draw = draws + 1
+            tx.execute(PROBABILITY_DRAWN, {"draws": draw})
             # The n-th draw of a plan depends only on (seed, n): every worker agrees on it.
-            if random.Random(f"{plan.seed}:{draw}").random() < plan.fail_probability:
+            if random.Random(f"{seed}:{draw}").random() < fail_probability:
                 return "failProbability"
         return None

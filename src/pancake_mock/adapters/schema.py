@@ -194,12 +194,19 @@ idempotency_keys = Table(
     Column("body", String),
     Column("created_at", UtcDateTime, nullable=False),
 )
-# Run-wide settings (seed, token secret) and per-prefix id counters.
+# Run-wide settings (seed, token secret, business clock offset).
 settings = Table(
     "settings",
     metadata,
     Column("key", String, primary_key=True),
     Column("value", JSON, nullable=False),
+)
+# The id counters, one per prefix: the n-th id of a prefix is drawn from (seed, prefix, n).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 # The fake PSP's records. Ids are its own; payment_id ties a checkout to the payment it collects.

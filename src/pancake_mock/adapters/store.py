@@ -1,10 +1,11 @@
 """State in SQL through SQLAlchemy: SQLite by default (a WAL file shared by every worker), or
 PostgreSQL by URL.
 
-The domain's dataclasses are mapped imperatively onto the tables of `schema`, so `domain/` never
-imports SQLAlchemy. Each write path is one `transaction()` that holds the store's writer lock from
-its first statement: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL,
-and in front of either a `WriterLock`, so waiting writers are woken rather than polling.
+The domain's dataclasses map field by field onto the tables of `schema` (`Mapping`), so `domain/`
+never imports SQLAlchemy; statements run on the driver's cursor (`sql`). Each write path is one
+`transaction()` that holds the store's writer lock from its first statement: `BEGIN IMMEDIATE` on
+SQLite, a transaction-scoped advisory lock on PostgreSQL, and in front of either a `WriterLock`,
+so waiting writers are woken rather than polling.
 Writers are thus serialized across threads, processes and hosts, so "read, check, write" sequences
 (one order per session, single-use tokens, id counters, idempotency keys) cannot interleave.
 Reads never wait.
@@ -20,18 +21,19 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, create_engine, event, inspect, select, text, tuple_
+from sqlalchemy import Integer, String, and_, bindparam, create_engine, delete, event, insert, select, text, tuple_, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, registry
 
 from ..domain import errors, model
 from . import migrations
 from .schema import (
     api_keys,
     checkout_sessions,
+    counters,
     idempotency_keys,
     merchants,
     metadata,
@@ -43,24 +45,81 @@ from .schema import (
     settings,
     stores,
 )
+from .sql import Statement
 
 T = TypeVar("T")
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-mapper_registry = registry()
 
-for entity, table in (
-    (model.Merchant, merchants),
-    (model.ApiKey, api_keys),
-    (model.Store, stores),
-    (model.Product, products),
-    (model.ProductVersion, product_versions),
-    (model.CheckoutSession, checkout_sessions),
-    (model.SessionToken, session_tokens),
-    (model.Order, orders),
-    (model.Payment, payments),
-    (model.IdempotencyRecord, idempotency_keys),
-):
-    mapper_registry.map_imperatively(entity, table)
+
+class Mapping:
+    """One entity kind on its table: a dataclass whose fields are the table's columns."""
+
+    def __init__(self, kind: type, table: Any):
+        self.kind = kind
+        self.table = table
+        self.columns = tuple(column.key for column in table.columns)
+        self.key = tuple(column.key for column in table.primary_key.columns)
+        key_match = and_(*(column == bindparam(f"k_{column.key}", type_=column.type)
+                           for column in table.primary_key.columns))
+        self.get = Statement(select(table).where(key_match))
+        self.update = Statement(update(table).where(key_match).values(
+            {column: bindparam(f"v_{column.key}", type_=column.type)
+             for column in table.columns if not column.primary_key}))
+        self.delete = Statement(delete(table).where(key_match))
+        # A serial key left None is the database's to choose.
+        self.generated = next((column.key for column in table.primary_key.columns if column.autoincrement is True), None)
+        self.inserts = {omitted: Statement(insert(table).values(
+            {column: bindparam(f"v_{column.key}", type_=column.type) for column in table.columns
+             if column.key != omitted})) for omitted in {None, self.generated}}
+
+    def entity(self, row: tuple) -> Any:
+        return self.kind(**dict(zip(self.columns, row)))
+
+    def key_of(self, key: Any) -> dict[str, Any]:
+        return {f"k_{name}": value for name, value in zip(self.key, key if isinstance(key, tuple) else (key,))}
+
+    def values(self, entity: Any, names: tuple[str, ...]) -> dict[str, Any]:
+        return {f"v_{name}": getattr(entity, name) for name in names}
+
+
+MAPPINGS = {mapping.kind: mapping for mapping in (
+    Mapping(model.Merchant, merchants),
+    Mapping(model.ApiKey, api_keys),
+    Mapping(model.Store, stores),
+    Mapping(model.Product, products),
+    Mapping(model.ProductVersion, product_versions),
+    Mapping(model.CheckoutSession, checkout_sessions),
+    Mapping(model.SessionToken, session_tokens),
+    Mapping(model.Order, orders),
+    Mapping(model.Payment, payments),
+    Mapping(model.IdempotencyRecord, idempotency_keys),
+)}
+
+
+@cache
+def _selection(kind: type, where: tuple[str, ...], order: tuple[str, ...] | None = None,
+               after: bool = False, limited: bool = False) -> Statement:
+    """Rows of `kind` matching `where`, in `order` (else by key), after a key, up to a limit."""
+    table = MAPPINGS[kind].table
+    columns = [table.c[name] for name in (order or MAPPINGS[kind].key)]
+    query = select(table).where(*(table.c[name] == bindparam(f"w_{name}", type_=table.c[name].type) for name in where))
+    if after:
+        query = query.where(after_key(columns, [bindparam(f"a_{column.key}", type_=column.type) for column in columns]))
+    if limited:
+        query = query.limit(bindparam("limit", type_=Integer()))
+    return Statement(query.order_by(*columns))
+
+
+SETTING = Statement(select(settings.c.value).where(settings.c.key == bindparam("key", type_=String())))
+PUT_SETTING = Statement(update(settings).where(settings.c.key == bindparam("key", type_=String()))
+                        .values(value=bindparam("value", type_=settings.c.value.type)))
+ADD_SETTING = Statement(insert(settings).values(key=bindparam("key", type_=String()),
+                                                value=bindparam("value", type_=settings.c.value.type)))
+# One statement draws the next number of a counter; the first draw creates it.
+NEXT = Statement(update(counters).where(counters.c.name == bindparam("name", type_=String()))
+                 .values(value=counters.c.value + 1).returning(counters.c.value))
+FIRST = Statement(insert(counters).values(name=bindparam("name", type_=String()), value=1))
+WIPE = tuple(Statement(delete(table)) for table in reversed(metadata.sorted_tables))
 
 
 def sqlite_url(path: str) -> str:
@@ -75,21 +134,11 @@ def database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, writer_lock: int) -> Engine:
-    """An engine whose `execution_options(immediate=True)` connections hold the writer lock.
-
-    `writer_lock` names the lock on PostgreSQL, where several stores may share one database.
-    """
+def make_engine(url: str) -> Engine:
+    """The engine: its pool hands out the driver connections, and it runs the migrations."""
     url = database_url(url)
     if not url.startswith("sqlite"):
-        engine = create_engine(url, pool_pre_ping=True)
-
-        @event.listens_for(engine, "begin")
-        def _lock(connection):
-            if connection.get_execution_options().get("immediate", False):
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({writer_lock})")
-
-        return engine
+        return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -101,11 +150,6 @@ def make_engine(url: str, writer_lock: int) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        immediate = connection.get_execution_options().get("immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -125,58 +169,80 @@ def _matchable(key: Any) -> bool:
 
 
 class SqlTransaction:
-    """The domain's `Transaction` port over one SQLAlchemy session.
+    """The domain's `Transaction` port over one driver connection in one database transaction.
 
-    Adapters that keep records of their own in the same transaction (the fake PSP) use `session`.
+    Adapters that keep records of their own in the same transaction (the fake PSP) run their
+    statements with `rows` and `execute`.
     """
 
-    def __init__(self, session: Session, seeds: dict[str, str]):
-        self.session = session
+    def __init__(self, connection: Any, dialect: Any, seeds: dict[str, str], begin: str | None):
+        self._cursor = connection.cursor()
+        self._dialect = dialect
         self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
+        if begin is not None:
+            self._cursor.execute(begin)
+
+    def rows(self, statement: Statement, params: dict[str, Any] | None = None) -> list[tuple]:
+        compiled = statement.compiled(self._dialect)
+        self._cursor.execute(compiled.sql, compiled.arguments(params or {}))
+        return compiled.rows(self._cursor)
+
+    def execute(self, statement: Statement, params: dict[str, Any] | None = None) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        compiled = statement.compiled(self._dialect)
+        self._cursor.execute(compiled.sql, compiled.arguments(params or {}))
+        return self._cursor.rowcount
 
     def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
              **where: Any) -> list[T]:
         """Up to `limit` + 1 rows in `order` after the key `after`: one more than asked says a next page exists."""
-        table = inspect(kind).local_table
         if not _matchable(tuple(where.values())):
             return []
-        columns = [table.c[name] for name in order]
-        query = select(kind).where(*(table.c[name] == value for name, value in where.items()))
+        params = {f"w_{name}": value for name, value in where.items()}
+        params["limit"] = limit + 1
         if after is not None:
-            query = query.where(after_key(columns, after))
-        return list(self.session.scalars(query.order_by(*columns).limit(limit + 1)))
+            params.update({f"a_{name}": value for name, value in zip(order, after)})
+        mapping = MAPPINGS[kind]
+        statement = _selection(kind, tuple(where), order, after is not None, limited=True)
+        return [mapping.entity(row) for row in self.rows(statement, params)]
 
     def get(self, kind: type[T], key: Any) -> T | None:
         if not _matchable(key):
             return None
-        return self.session.get(kind, key)
+        mapping = MAPPINGS[kind]
+        found = self.rows(mapping.get, mapping.key_of(key))
+        return mapping.entity(found[0]) if found else None
 
     def add(self, entity: object) -> None:
-        self.session.add(entity)
+        mapping = MAPPINGS[type(entity)]
+        omitted = mapping.generated if mapping.generated and getattr(entity, mapping.generated) is None else None
+        names = tuple(name for name in mapping.columns if name != omitted)
+        self.execute(mapping.inserts[omitted], mapping.values(entity, names))
+
+    def save(self, entity: object) -> None:
+        """Write back the changed fields of an entity read in this transaction."""
+        mapping = MAPPINGS[type(entity)]
+        names = tuple(name for name in mapping.columns if name not in mapping.key)
+        self.execute(mapping.update, {**mapping.values(entity, names),
+                                      **mapping.key_of(tuple(getattr(entity, name) for name in mapping.key))})
 
     def delete(self, entity: object) -> None:
-        self.session.delete(entity)
+        mapping = MAPPINGS[type(entity)]
+        self.execute(mapping.delete, mapping.key_of(tuple(getattr(entity, name) for name in mapping.key)))
 
     def find(self, kind: type[T], **where: Any) -> list[T]:
-        table = inspect(kind).local_table
         if not _matchable(tuple(where.values())):
             return []
-        query = select(kind)
-        for name, value in where.items():
-            query = query.where(table.c[name] == value)
-        return list(self.session.scalars(query.order_by(*table.primary_key.columns)))
-
-    def flush(self) -> None:
-        self.session.flush()
+        mapping = MAPPINGS[kind]
+        statement = _selection(kind, tuple(where))
+        return [mapping.entity(row) for row in self.rows(statement, {f"w_{name}": value for name, value in where.items()})]
 
     def _next(self, counter: str) -> int:
-        key = f"counter:{counter}"
-        row = self.session.get(_Setting, key)
-        if row is None:
-            row = _Setting(key=key, value=0)
-            self.session.add(row)
-        row.value = int(row.value) + 1
-        return row.value
+        drawn = self.rows(NEXT, {"name": counter})
+        if drawn:
+            return drawn[0][0]
+        self.execute(FIRST, {"name": counter})
+        return 1
 
     def _digest(self, counter: str) -> bytes:
         # Ids come from (seed, counter): a run with the same seed and the same calls repeats
@@ -204,35 +270,21 @@ class SqlTransaction:
 
     def wipe(self) -> None:
         """Delete every row, keeping the schema."""
-        for table in reversed(metadata.sorted_tables):
-            self.session.execute(table.delete())
-        self.session.expunge_all()
+        for statement in WIPE:
+            self.execute(statement)
 
     def setting(self, key: str, default: Any = None) -> Any:
-        row = self.session.get(_Setting, key)
-        return default if row is None else row.value
+        found = self.rows(SETTING, {"key": key})
+        return found[0][0] if found else default
 
     def put_setting(self, key: str, value: Any) -> None:
-        row = self.session.get(_Setting, key)
-        if row is None:
-            self.session.add(_Setting(key=key, value=value))
-        else:
-            row.value = value
+        if not self.execute(PUT_SETTING, {"key": key, "value": value}):
+            self.execute(ADD_SETTING, {"key": key, "value": value})
 
 
-def after_key(columns: list, key: tuple):
+def after_key(columns: list, key: list):
     """Rows whose (columns) sort after `key`, as one row-value comparison an index can serve."""
-    values = [bindparam(None, value, type_=column.type) for column, value in zip(columns, key)]
-    return tuple_(*columns) > tuple_(*values)
-
-
-class _Setting:
-    def __init__(self, key: str, value: Any):
-        self.key = key
-        self.value = value
-
-
-mapper_registry.map_imperatively(_Setting, settings)
+    return tuple_(*columns) > tuple_(*key)
 
 
 class Store:
@@ -242,8 +294,12 @@ class Store:
 
     def __init__(self, url: str):
         self.url = database_url(url)
-        self.engine = make_engine(self.url, self.WRITER_LOCK)
-        self._writer = self.engine.execution_options(immediate=True)
+        self.engine = make_engine(self.url)
+        self.dialect = self.engine.dialect
+        sqlite = self.dialect.name == "sqlite"
+        # What opens a writer's transaction holding the database's writer lock, and a reader's.
+        self._begin_writer = "BEGIN IMMEDIATE" if sqlite else f"SELECT pg_advisory_xact_lock({self.WRITER_LOCK})"
+        self._begin_reader = "BEGIN" if sqlite else None  # psycopg opens one at the first statement
         self._writer_lock = WriterLock.for_store(self.url)
         self._seeds: dict[str, str] = {}
         self.liveness = Liveness.for_store(self)
@@ -251,33 +307,41 @@ class Store:
     def migrate(self) -> None:
         """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
         workers and processes starting together migrate once, and all or nothing."""
-        with self._writer_lock, self._writer.begin() as connection:
+        with self._writer_lock, self.engine.connect() as connection:
+            connection.exec_driver_sql(self._begin_writer)
             migrations.upgrade(connection)
+            connection.commit()
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         """One unit of work: it commits when the block ends, or when it raises an error that is
         `kept` (a refusal that is itself a fact); any other exception rolls it back."""
-        with self._writer_lock, Session(self._writer, expire_on_commit=False) as session:
-            session.begin()
+        with self._writer_lock, self._unit(self._begin_writer) as (connection, tx):
             try:
-                yield SqlTransaction(session, self._seeds)
+                yield tx
             except errors.ApiError as error:
-                if not error.kept:
-                    session.rollback()
-                    raise
-                session.commit()
+                (connection.commit if error.kept else connection.rollback)()
                 raise
             except BaseException:
-                session.rollback()
+                connection.rollback()
                 raise
-            session.commit()
+            connection.commit()
 
     @contextmanager
     def snapshot(self) -> Iterator[SqlTransaction]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield SqlTransaction(session, self._seeds)
+        with self._unit(self._begin_reader) as (connection, tx):
+            try:
+                yield tx
+            finally:
+                connection.rollback()  # it wrote nothing
+
+    @contextmanager
+    def _unit(self, begin: str | None) -> Iterator[tuple[Any, SqlTransaction]]:
+        connection = self.engine.raw_connection()
+        try:
+            yield connection, SqlTransaction(connection, self.dialect, self._seeds, begin)
+        finally:
+            connection.close()  # back to the pool
 
 
 class WriterLock:

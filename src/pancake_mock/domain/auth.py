@@ -117,6 +117,7 @@ def authenticate_token(tx: Transaction, token_id: str | None, now: datetime) -> 
         token.used_at = now
     else:
         token.expires_at = now + TOKEN_TTL[token.role]
+    tx.save(token)
     return token
 
 

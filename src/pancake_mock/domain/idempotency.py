@@ -37,7 +37,6 @@ def claim(tx: Transaction, scope: str, key: str, now: datetime, owner: str,
         if record.state == "in_flight" and alive(record.owner):
             raise errors.IDEMPOTENCY_IN_FLIGHT.error()
         tx.delete(record)
-        tx.flush()
     tx.add(IdempotencyRecord(scope=scope, key=key, state="in_flight", created_at=now, owner=owner))
     return None
 
@@ -46,6 +45,7 @@ def keep(tx: Transaction, scope: str, key: str, status: int, body: str) -> None:
     """Record the 2xx answer, in the transaction of the change it reports."""
     record = tx.get(IdempotencyRecord, (scope, key))
     record.state, record.status, record.body, record.owner = "completed", status, body, None
+    tx.save(record)
 
 
 def release(tx: Transaction, scope: str, key: str, owner: str) -> None:

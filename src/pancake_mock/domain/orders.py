@@ -134,4 +134,5 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     session.status = "completed"
     session.buyer_email = email
     session.billing_detail = billing
+    tx.save(session)
     return order
