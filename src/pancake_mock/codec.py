@@ -31,10 +31,25 @@ def same(name: str) -> str:
     return name
 
 
+SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _fields(kind: type, names: Names) -> tuple[tuple[str, str], ...] | None:
+    """(attribute, key) per field of a dataclass type; None for any other type."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple((field.name, names(field.name)) for field in dataclasses.fields(kind))
+
+
 def dump(value: t.Any, names: Names = camel) -> t.Any:
     """JSON-shaped data: dataclass fields under `names(field)`, Decimals as exact strings."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {names(f.name): dump(getattr(value, f.name), names) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in SCALARS:
+        return value
+    fields = _fields(kind, names)
+    if fields is not None:
+        return {key: dump(getattr(value, attribute), names) for attribute, key in fields}
     if isinstance(value, Decimal):
         return f"{value:f}"
     if isinstance(value, (list, tuple)):
@@ -46,34 +61,37 @@ def dump(value: t.Any, names: Names = camel) -> t.Any:
 
 def load(kind: type[T], data: t.Any, names: Names = camel) -> T:
     """The inverse of `dump` for data already checked against its schema; unknown keys are ignored."""
-    return _load(kind, data, names)
+    return _loader(kind, names)(data)
+
+
+def _same_value(data: t.Any) -> t.Any:
+    return data
 
 
 @cache
-def _hints(kind: type) -> dict[str, t.Any]:
-    return t.get_type_hints(kind)
-
-
-def _load(kind: t.Any, data: t.Any, names: Names) -> t.Any:
-    if data is None:
-        return None
+def _loader(kind: t.Any, names: Names) -> t.Callable[[t.Any], t.Any]:
+    """How to read data as `kind`, worked out once per type from its hints."""
     origin = t.get_origin(kind)
     if origin in (t.Union, types.UnionType):
-        return _load(next(arg for arg in t.get_args(kind) if arg is not type(None)), data, names)
+        return _loader(next(arg for arg in t.get_args(kind) if arg is not type(None)), names)
     if dataclasses.is_dataclass(kind):
-        hints = _hints(kind)
-        values = {}
-        for field in dataclasses.fields(kind):
-            key = names(field.name)
-            if key in data:
-                values[field.name] = _load(hints[field.name], data[key], names)
-        return kind(**values)
-    if origin is tuple:
-        return tuple(_load(t.get_args(kind)[0], item, names) for item in data)
-    if origin is list:
-        return [_load(t.get_args(kind)[0], item, names) for item in data]
+        hints = t.get_type_hints(kind)
+        fields = tuple((field.name, names(field.name), _loader(hints[field.name], names))
+                       for field in dataclasses.fields(kind))
+
+        def dataclass_value(data: t.Any) -> t.Any:
+            return kind(**{name: read(data[key]) for name, key, read in fields if key in data})
+        return _nullable(dataclass_value)
+    if origin in (tuple, list):
+        read_item = _loader(t.get_args(kind)[0], names)
+        return _nullable(lambda data: origin(read_item(item) for item in data))
     if origin is dict:
-        return {key: _load(t.get_args(kind)[1], item, names) for key, item in data.items()}
+        read_value = _loader(t.get_args(kind)[1], names)
+        return _nullable(lambda data: {key: read_value(item) for key, item in data.items()})
     if kind is Decimal:
-        return Decimal(data)
-    return data
+        return _nullable(Decimal)
+    return _same_value
+
+
+def _nullable(read: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
+    return lambda data: None if data is None else read(data)

@@ -11,6 +11,7 @@ import json
 import math
 import typing as t
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -115,6 +116,25 @@ def to_api_error(error: ValidationError, schema: dict) -> ApiError:
     if keyword == "uniqueItems":
         return errors.INVALID_FIELD.error(field=field, expected="free of duplicates")
     return errors.INVALID_FIELD.error(field=field, expected="valid")
+
+
+class Schema:
+    """One schema of the contract. jsonschema-rs says whether a value is valid (in a few µs, where
+    python-jsonschema takes about 100 µs for a create-order body); python-jsonschema, whose errors
+    carry what the wording needs, has the last word on a value jsonschema-rs refuses."""
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+        self._fast = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        self._worded = Draft202012Validator(schema)
+
+    def check(self, instance: t.Any) -> None:
+        try:
+            if self._fast.is_valid(instance):
+                return
+        except ValueError:  # a value it cannot take in (a lone surrogate): python-jsonschema judges
+            pass
+        check(self._worded, instance, self.schema)
 
 
 def check(validator: Draft202012Validator, instance: t.Any, schema: dict) -> None:
