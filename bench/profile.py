@@ -70,7 +70,6 @@ def main() -> None:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         result = load.wrk(target.url, feed, threads=2, connections=32, seconds=args.seconds)
         spy.wait(timeout=args.seconds + 60)
-        import shutil; shutil.copy(collapsed, "/tmp/pm/last-profile.txt")
         print(f"create-order: {result.rps:,.0f} rps, {result.not_ok} not 2xx (wrk -t2 -c32 -d{args.seconds:g}s)"
               + (", the feed ran out" if result.beyond_feed else ""))
         for share, frame in shares(collapsed, args.top):
