@@ -62,15 +62,22 @@ class Mapping:
         key_match = and_(*(column == bindparam(f"k_{column.key}", type_=column.type)
                            for column in table.primary_key.columns))
         self.get = Statement(select(table).where(key_match))
-        self.update = Statement(update(table).where(key_match).values(
-            {column: bindparam(f"v_{column.key}", type_=column.type)
-             for column in table.columns if not column.primary_key}))
+        self._key_match = key_match
+        self._updates: dict[tuple[str, ...], Statement] = {}
         self.delete = Statement(delete(table).where(key_match))
         # A serial key left None is the database's to choose.
         self.generated = next((column.key for column in table.primary_key.columns if column.autoincrement is True), None)
         self.inserts = {omitted: Statement(insert(table).values(
             {column: bindparam(f"v_{column.key}", type_=column.type) for column in table.columns
              if column.key != omitted})) for omitted in {None, self.generated}}
+
+    def update(self, names: tuple[str, ...]) -> Statement:
+        """The UPDATE of these columns of one row, made once per set of columns."""
+        statement = self._updates.get(names)
+        if statement is None:
+            statement = self._updates[names] = Statement(update(self.table).where(self._key_match).values(
+                {self.table.c[name]: bindparam(f"v_{name}", type_=self.table.c[name].type) for name in names}))
+        return statement
 
     def entity(self, row: tuple) -> Any:
         return self.kind(**dict(zip(self.columns, row)))
@@ -223,11 +230,10 @@ class SqlTransaction:
         names = tuple(name for name in mapping.columns if name != omitted)
         self.execute(mapping.inserts[omitted], mapping.values(entity, names))
 
-    def save(self, entity: object) -> None:
-        """Write back the changed fields of an entity read in this transaction."""
+    def save(self, entity: object, *fields: str) -> None:
+        """Write back these fields of an entity read in this transaction."""
         mapping = MAPPINGS[type(entity)]
-        names = tuple(name for name in mapping.columns if name not in mapping.key)
-        self.execute(mapping.update, {**mapping.values(entity, names),
+        self.execute(mapping.update(fields), {**mapping.values(entity, fields),
                                       **mapping.key_of(tuple(getattr(entity, name) for name in mapping.key))})
 
     def delete(self, entity: object) -> None:

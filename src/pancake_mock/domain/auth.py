@@ -115,9 +115,10 @@ def authenticate_token(tx: Transaction, token_id: str | None, now: datetime) -> 
         raise errors.AUTHENTICATION_FAILED.error()
     if token.role == "shopper":
         token.used_at = now
+        tx.save(token, "used_at")
     else:
         token.expires_at = now + TOKEN_TTL[token.role]
-    tx.save(token)
+        tx.save(token, "expires_at")
     return token
 
 

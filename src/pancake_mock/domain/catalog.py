@@ -124,6 +124,6 @@ def update_product(
     version = replace(current, number=current.number + 1, created_at=now, **changes)
     product.version = version.number
     product.updated_at = now
-    tx.save(product)
+    tx.save(product, "version", "updated_at")
     tx.add(version)
     return product, version

@@ -45,7 +45,7 @@ def keep(tx: Transaction, scope: str, key: str, status: int, body: str) -> None:
     """Record the 2xx answer, in the transaction of the change it reports."""
     record = tx.get(IdempotencyRecord, (scope, key))
     record.state, record.status, record.body, record.owner = "completed", status, body, None
-    tx.save(record)
+    tx.save(record, "state", "status", "body", "owner")
 
 
 def release(tx: Transaction, scope: str, key: str, owner: str) -> None:

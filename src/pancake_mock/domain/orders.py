@@ -134,5 +134,5 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     session.status = "completed"
     session.buyer_email = email
     session.billing_detail = billing
-    tx.save(session)
+    tx.save(session, "status", "buyer_email", "billing_detail")
     return order

@@ -16,8 +16,8 @@ class Transaction(Protocol):
 
     def add(self, entity: object) -> None: ...
 
-    def save(self, entity: object) -> None:
-        """Write back the fields of an entity read in this transaction and changed since."""
+    def save(self, entity: object, *fields: str) -> None:
+        """Write back these fields of an entity read in this transaction."""
 
     def delete(self, entity: object) -> None: ...
 
