@@ -13,6 +13,7 @@ Reads never wait.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import os
@@ -160,6 +161,7 @@ def make_engine(url: str) -> Engine:
         # about 100 µs (bench/profile.py).
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     return engine
@@ -191,12 +193,17 @@ class SqlTransaction:
         self._dialect = dialect
         self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
         if begin is not None:
-            self._cursor.execute(begin)
+            self.run_sql(begin)
 
     def rows(self, statement: Statement, params: dict[str, Any] | None = None) -> list[tuple]:
         compiled = statement.compiled(self._dialect)
         self._cursor.execute(compiled.sql, compiled.arguments(params or {}))
         return compiled.rows(self._cursor)
+
+    def run_sql(self, sql: str) -> tuple | None:
+        """A statement of the store's own (transaction control, locks); its first row, if any."""
+        self._cursor.execute(sql)
+        return self._cursor.fetchone() if self._cursor.description else None
 
     def execute(self, statement: Statement, params: dict[str, Any] | None = None) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
@@ -310,7 +317,10 @@ class Store:
         # What opens a writer's transaction holding the database's writer lock, and a reader's.
         self._begin_writer = "BEGIN IMMEDIATE" if sqlite else f"SELECT pg_advisory_xact_lock({self.WRITER_LOCK})"
         self._begin_reader = "BEGIN" if sqlite else None  # psycopg opens one at the first statement
+        # PostgreSQL's lock, tried first without waiting: the event loop must not wait on it.
+        self._try_writer = None if sqlite else f"SELECT pg_try_advisory_xact_lock({self.WRITER_LOCK})"
         self._writer_lock = WriterLock.for_store(self.url)
+        self._writer = Writer(self)
         self._seeds: dict[str, str] = {}
         self.liveness = Liveness.for_store(self)
 
@@ -337,6 +347,12 @@ class Store:
                 raise
             connection.commit()
 
+    async def write(self, work: Callable[[SqlTransaction], T]) -> T:
+        """Run `work` as one unit of work, in the batch of this process's `Writer`: what
+        `transaction` is for threads, for callers on the event loop. Its result (or its error)
+        comes once the batch has committed; an `ApiError` that is not `kept` undoes only its unit."""
+        return await self._writer.write(work)
+
     @contextmanager
     def snapshot(self) -> Iterator[SqlTransaction]:
         with self._unit(self._begin_reader) as (connection, tx):
@@ -354,6 +370,86 @@ class Store:
             connection.close()  # back to the pool
 
 
+class Writer:
+    """The one writer of a process on the event loop: units of work queue here and run in batches.
+
+    A batch is one write transaction: each unit runs in a SAVEPOINT of it, and every unit's answer
+    waits for the batch's one COMMIT. While a batch waits for the writer lock (another process
+    holds it) or runs, the loop goes on reading requests, whose units queue for the next batch:
+    a commit and a lock hand-off per batch instead of per request, and the lock is held only
+    while a batch runs. Nothing is answered before its commit, so a crash loses only what was
+    never acknowledged.
+    """
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._queue: list[tuple[Callable[[SqlTransaction], Any], asyncio.Future]] = []
+        self._draining: asyncio.Task | None = None
+
+    async def write(self, work: Callable[[SqlTransaction], T]) -> T:
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self._queue.append((work, answer))
+        if self._draining is None or self._draining.done():
+            self._draining = loop.create_task(self._drain())
+        return await asyncio.shield(answer)  # a caller that goes away does not undo its unit
+
+    async def _drain(self) -> None:
+        while self._queue:
+            connection, tx = await self._open()
+            batch, self._queue = self._queue, []
+            try:
+                outcomes = [self._run(tx, work) for work, _answer in batch]
+                connection.commit()
+            except BaseException as error:  # the batch did not commit: none of its units happened
+                connection.rollback()
+                failure = error if isinstance(error, Exception) else RuntimeError("the mock is stopping")
+                self._answer(batch, [(None, failure)] * len(batch))
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            finally:
+                connection.close()
+                self._store._writer_lock.release()
+            self._answer(batch, outcomes)
+
+    @staticmethod
+    def _answer(batch: list[tuple[Any, asyncio.Future]], outcomes: list[tuple[Any, Exception | None]]) -> None:
+        for (_work, answer), (result, error) in zip(batch, outcomes):
+            if not answer.cancelled():
+                answer.set_result(result) if error is None else answer.set_exception(error)
+
+    @staticmethod
+    def _run(tx: SqlTransaction, work: Callable[[SqlTransaction], Any]) -> tuple[Any, Exception | None]:
+        tx.run_sql("SAVEPOINT unit")
+        try:
+            result = work(tx)
+        except Exception as error:
+            if not (isinstance(error, errors.ApiError) and error.kept):
+                tx.run_sql("ROLLBACK TO SAVEPOINT unit")
+            tx.run_sql("RELEASE SAVEPOINT unit")
+            return None, error
+        tx.run_sql("RELEASE SAVEPOINT unit")
+        return result, None
+
+    async def _open(self) -> tuple[Any, SqlTransaction]:
+        """A connection in a write transaction holding the writer lock, waited for off the loop."""
+        store = self._store
+        if not store._writer_lock.acquire(blocking=False):
+            await asyncio.to_thread(store._writer_lock.acquire)
+        try:
+            connection = store.engine.raw_connection()
+            if store._try_writer is None:  # SQLite: no other writer gets past the writer lock
+                return connection, SqlTransaction(connection, store.dialect, store._seeds, store._begin_writer)
+            tx = SqlTransaction(connection, store.dialect, store._seeds, None)
+            if not tx.run_sql(store._try_writer)[0]:
+                await asyncio.to_thread(tx.run_sql, store._begin_writer)
+            return connection, tx
+        except BaseException:
+            store._writer_lock.release()
+            raise
+
+
 class WriterLock:
     """Writers queue here before the database's own lock, so a waiter is woken when the writer
     before it is done instead of polling: a thread lock within the process and, for SQLite, whose
@@ -368,19 +464,30 @@ class WriterLock:
         parsed = make_url(url)
         return cls(Path(f"{parsed.database}.writer") if parsed.get_backend_name() == "sqlite" else None)
 
-    def __enter__(self) -> None:
-        self._threads.acquire()
+    def acquire(self, blocking: bool = True) -> bool:
+        if not self._threads.acquire(blocking):
+            return False
         if self._file is not None:
             try:
-                fcntl.flock(self._file, fcntl.LOCK_EX)
+                fcntl.flock(self._file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._threads.release()
+                return False
             except BaseException:
                 self._threads.release()
                 raise
+        return True
 
-    def __exit__(self, *_exc: object) -> None:
+    def release(self) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
 
 
 class Liveness:

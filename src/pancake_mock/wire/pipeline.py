@@ -121,15 +121,16 @@ class Operation:
 
     async def handle(self, request: Request) -> Response:
         """Stages 2 to 7, on the event loop: a unit of work takes well under a millisecond and
-        writers queue for one lock anyway, so a hop to a thread would only add its own cost
-        (measured: create-order at 32 connections 736 -> see BENCHMARKS.md). Only a slow
-        dependency is awaited, between two units of work."""
+        writers queue for one lock anyway, so a hop to a thread would only add its own cost.
+        Writes join the batch of this turn of the loop (Store.write); only a slow dependency is
+        awaited, between two units of work."""
         key = request.headers.get("x-idempotency-key") if self.idempotent else None
         # Parsed and checked before the unit of work opens, so no writer waits on it; a refusal is
         # answered only once the caller is known, as the credential comes first.
         command, refusal = self.command(request)
         store = self.services.store
-        with (store.transaction if self.handler.writes else store.snapshot)() as tx:  # 2. open
+
+        def first_unit(tx: SqlTransaction) -> Response | tuple[Claim | None, Principal | None, float]:
             now = self.services.clock.now(tx)
             principal = self.authenticate(tx, request, now)  # 3. authenticate
             if key is not None:
@@ -145,16 +146,28 @@ class Operation:
                 kept = idempotency.claim(tx, claim.scope, key, now, claim.owner, store.liveness.alive)  # 5. claim
                 if kept is not None:
                     return json_response(kept.status, kept.body.encode(), {"X-Idempotent-Replayed": "true"})
+            return claim, principal, latency
+
+        if self.handler.writes:  # 2. open
+            step = await store.write(first_unit)
+        else:
+            with store.snapshot() as tx:
+                step = first_unit(tx)
+        if isinstance(step, Response):
+            return step
+        claim, principal, latency = step
+
+        def second_unit(tx: SqlTransaction) -> Response:
+            keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
+            return self.respond(Call(tx, self.services.clock.now(tx), principal), command, keep)
+
         # The claim is committed: the key is in flight while the rest runs in a second unit of work.
         try:
             await asyncio.sleep(latency)  # 6. a slow dependency's round trip, holding no lock
-            with store.transaction() as tx:
-                keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
-                return self.respond(Call(tx, self.services.clock.now(tx), principal), command, keep)
+            return await store.write(second_unit)
         except BaseException:
-            if claim is not None:
-                with store.transaction() as tx:  # any other answer frees the key
-                    idempotency.release(tx, claim.scope, claim.key, claim.owner)
+            if claim is not None:  # any other answer frees the key
+                await store.write(lambda tx: idempotency.release(tx, claim.scope, claim.key, claim.owner))
             raise
 
     def authenticate(self, tx: SqlTransaction, request: Request, now: datetime) -> Principal | None:
