@@ -118,6 +118,21 @@ def test_a_data_dir_of_the_previous_schema_upgrades_in_place(tmp_path, backend, 
     assert applied_revisions(url) == [HEAD]
 
 
+def test_the_head_known_without_alembic_is_alembic_s():
+    assert migrations.HEAD == HEAD
+
+
+def test_a_new_store_is_created_at_the_head(tmp_path):
+    """An empty database gets the models' tables at once, stamped as Alembic would stamp them."""
+    url = sqlite_url(str(tmp_path / "pancake.sqlite3"))
+    store = Store(url)
+    store.migrate()
+    with store.engine.begin() as connection:
+        assert MigrationContext.configure(connection).get_current_heads() == (HEAD,)
+        assert model_schema_differences(connection, metadata) == []
+    store.engine.dispose()
+
+
 def model_schema_differences(connection, models: MetaData) -> list:
     return compare_metadata(MigrationContext.configure(connection), models)
 

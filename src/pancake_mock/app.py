@@ -16,7 +16,6 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 from connexion.spec import OpenAPISpecification
-from openapi_spec_validator import validate as validate_openapi
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -154,7 +153,7 @@ class Mock:
 def _accept_openapi_31() -> None:
     # connexion 3.3 checks specs against the OpenAPI 3.0 meta-schema only (upstream
     # spec-first/connexion#1396); our contract is 3.1, which openapi-spec-validator knows.
-    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: validate_openapi(spec))
+    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: contract.check_openapi(spec))
 
 
 class ExactRouting(RoutingMiddleware):

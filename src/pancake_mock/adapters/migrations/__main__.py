@@ -33,9 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         store = Store(args.database_url or sqlite_url(f"{scratch}/head.sqlite3"))
-        store.migrate()
         with store.engine.connect() as connection:
             settings = config(connection)
+            command.upgrade(settings, "head")  # by the revisions (Store.migrate would create_all)
+            connection.commit()
             head = ScriptDirectory.from_config(settings).get_current_head()
             command.revision(settings, message=args.message, autogenerate=not args.empty,  # prints the path
                              rev_id=f"{int(head) + 1:04d}")
