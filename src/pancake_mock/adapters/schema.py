@@ -8,7 +8,7 @@ from one version of these tables to the next; a test holds them equal.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -43,8 +43,24 @@ class UtcDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
+    # SQLite keeps a datetime as the text SQLAlchemy's DATETIME writes, "2026-12-01 10:28:36.000000"
+    # (always six digits, so text order is time order), and reads it back with a regular
+    # expression; the same text through the C isoformat functions costs a tenth.
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return lambda value: None if value is None else \
+            value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return lambda value: None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
 class Typed(TypeDecorator):
-    """A JSON column holding one domain value type (dataclasses, Decimals as exact strings)."""
+    """A JSON column holding one domain value type (dataclasses, Decimals as exact strings). It is
+    written by the engine's JSON serializer, codec.json_text, and read back into the type here."""
 
     impl = JSON
     cache_ok = True
@@ -52,9 +68,6 @@ class Typed(TypeDecorator):
     def __init__(self, kind: Any):
         super().__init__()
         self.kind = kind
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else codec.dump(value, codec.same)
 
     def process_result_value(self, value, dialect):
         return None if value is None else codec.load(self.kind, value, codec.same)

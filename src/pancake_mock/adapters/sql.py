@@ -35,23 +35,24 @@ class Compiled:
         self.sql = compiled.string
         binds = compiled.binds
         # The values a statement carries itself (LIMIT's OFFSET 0, `value + 1`); the caller gives the others.
-        self.constants = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+        constants = {name: bind.value for name, bind in binds.items() if bind.value is not None}
         self.names = tuple(compiled.positiontup) if dialect.positional else None
         # Named styles (psycopg's pyformat): `binds` also holds parameters the SQL no longer renders.
         rendered = self.names if self.names is not None else tuple(n for n in binds if f"%({n})s" in self.sql)
-        self.processors = tuple((name, process) for name in rendered
-                                if (process := binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+        # Per rendered parameter, in order: its name, the value it carries itself, its processor.
+        self._plan = tuple((name, constants.get(name),
+                            binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in rendered)
         self._dialect = dialect
         self._columns = statement.exported_columns
         self._results: tuple | None = None  # known once the driver has described the rows
 
-    def arguments(self, params: dict[str, Any]) -> tuple | dict[str, Any]:
-        values = {**self.constants, **params} if self.constants else dict(params)
-        for name, process in self.processors:
-            values[name] = process(values.get(name))
-        if self.names is None:
-            return values
-        return tuple(values.get(name) for name in self.names)
+    def arguments(self, params: dict[str, Any]) -> list | dict[str, Any]:
+        """The driver's parameters: positional in the SQL's order, or by name."""
+        values = []
+        for name, constant, process in self._plan:
+            value = params.get(name, constant)
+            values.append(value if process is None else process(value))
+        return values if self.names is not None else dict(zip((name for name, _, _ in self._plan), values))
 
     def rows(self, cursor: Any) -> list[tuple]:
         """The rows the cursor holds, as Python values of their columns' types."""

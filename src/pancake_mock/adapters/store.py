@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Integer, String, and_, bindparam, create_engine, delete, event, insert, select, text, tuple_, update
 from sqlalchemy.engine import Engine, make_url
 
+from .. import codec
 from ..domain import errors, model
 from . import migrations
 from .schema import (
@@ -146,8 +147,9 @@ def make_engine(url: str) -> Engine:
     """The engine: its pool hands out the driver connections, and it runs the migrations."""
     url = database_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, json_serializer=codec.json_text)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           json_serializer=codec.json_text)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):

@@ -31,10 +31,13 @@ def _finite(text: str) -> float:
     return value
 
 
+# Strict JSON: NaN, Infinity and numbers beyond a double are refused, as RFC 8259 has them.
+STRICT_JSON = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+
+
 def parse_json(raw: bytes) -> t.Any:
-    """Strict JSON: NaN, Infinity and numbers beyond a double are refused, as RFC 8259 has them."""
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
+        body = STRICT_JSON.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.INVALID_JSON.error() from None
     if not _storable(body):
