@@ -60,19 +60,28 @@ def dump(value: t.Any, names: Names = camel) -> t.Any:
     return value
 
 
-def _plain(value: t.Any) -> t.Any:
-    fields = _fields(type(value), same)
-    if fields is not None:
-        return {key: getattr(value, attribute) for attribute, key in fields}
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    raise TypeError(f"{type(value).__name__} is not JSON data")
+@cache
+def _plain(names: Names) -> t.Callable[[t.Any], t.Any]:
+    """json's `default`: one level of a dataclass or a Decimal as JSON data."""
+    def plain(value: t.Any) -> t.Any:
+        fields = _fields(type(value), names)
+        if fields is not None:
+            return {key: getattr(value, attribute) for attribute, key in fields}
+        if isinstance(value, Decimal):
+            return f"{value:f}"
+        raise TypeError(f"{type(value).__name__} is not JSON data")
+    return plain
+
+
+def to_json(value: t.Any, names: Names = camel) -> str:
+    """`json.dumps(dump(value, names))`, compact, with the walk done by json's C encoder: only
+    dataclasses and Decimals come back to Python. Answers are written with it (views may hold
+    domain values), and the store's JSON columns with `json_text`."""
+    return json.dumps(value, default=_plain(names), separators=(",", ":"))
 
 
 def json_text(value: t.Any) -> str:
-    """`json.dumps(dump(value, same))`, with the walk done by json's C encoder: only dataclasses
-    and Decimals come back to Python. What the store writes its JSON columns with."""
-    return json.dumps(value, default=_plain)
+    return to_json(value, same)
 
 
 def load(kind: type[T], data: t.Any, names: Names = camel) -> T:
@@ -92,15 +101,22 @@ def _loader(kind: t.Any, names: Names) -> t.Callable[[t.Any], t.Any]:
         return _loader(next(arg for arg in t.get_args(kind) if arg is not type(None)), names)
     if dataclasses.is_dataclass(kind):
         hints = t.get_type_hints(kind)
-        fields = tuple((field.name, names(field.name), _loader(hints[field.name], names))
-                       for field in dataclasses.fields(kind))
+        fields = [(field.name, names(field.name), _loader(hints[field.name], names))
+                  for field in dataclasses.fields(kind)]
+        # Scalars are taken as they are; only the other fields are read by their own loaders.
+        taken = tuple((name, key) for name, key, read in fields if read is _same_value)
+        read_fields = tuple(field for field in fields if field[2] is not _same_value)
 
         def dataclass_value(data: t.Any) -> t.Any:
-            return kind(**{name: read(data[key]) for name, key, read in fields if key in data})
+            values = {name: data[key] for name, key in taken if key in data}
+            for name, key, read in read_fields:
+                if key in data:
+                    values[name] = read(data[key])
+            return kind(**values)
         return _nullable(dataclass_value)
     if origin in (tuple, list):
         read_item = _loader(t.get_args(kind)[0], names)
-        return _nullable(lambda data: origin(read_item(item) for item in data))
+        return _nullable(lambda data: origin([read_item(item) for item in data]))
     if origin is dict:
         read_value = _loader(t.get_args(kind)[1], names)
         return _nullable(lambda data: {key: read_value(item) for key, item in data.items()})

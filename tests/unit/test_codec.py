@@ -21,6 +21,7 @@ def a_quote() -> tax.TaxResult:
                                    SessionOptions("A book", ("card", "paypal"), dark_mode=True), [Decimal("0.1")], None])
 def test_json_text_is_the_json_of_dump_and_loads_back(value):
     assert json.loads(codec.json_text(value)) == codec.dump(value, codec.same)
+    assert json.loads(codec.to_json(value)) == codec.dump(value)
     kind = type(value)
     if kind in (tax.TaxResult, PriceInfo, SessionOptions):
         assert codec.load(kind, json.loads(codec.json_text(value)), codec.same) == value

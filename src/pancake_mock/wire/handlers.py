@@ -84,7 +84,7 @@ class Orders:
 
     @operation(commands.PreviewTax, writes=False)
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
-        return ok(views.tax_quote(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules)))
+        return ok(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules))
 
     @operation(commands.CreateOrder, latency="psp")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:

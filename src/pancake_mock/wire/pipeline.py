@@ -18,7 +18,6 @@ everything checked here.
 from __future__ import annotations
 
 import asyncio
-import json
 import typing as t
 from dataclasses import dataclass
 from datetime import datetime
@@ -189,7 +188,7 @@ class Operation:
 
     def respond(self, call: Call, command: t.Any, keep: t.Callable[[str], None] | None = None) -> Response:
         view = self.handler.run(call, command)  # 6. handle
-        body = json.dumps(view, separators=(",", ":"))
+        body = codec.to_json(view)
         if keep is not None:
             keep(body)
         kill_switch.reached(f"{self.name}:before-commit")

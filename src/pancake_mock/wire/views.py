@@ -1,5 +1,6 @@
 """Entities as the contract shows them: the domain's names in camelCase (`codec`), timestamps in
-ISO 8601 UTC with milliseconds, amounts as display strings."""
+ISO 8601 UTC with milliseconds, amounts as display strings. A view may hold domain values
+(dataclasses, Decimals) as they are: the answer is written by `codec.to_json`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 from .. import codec
 from ..domain.model import CheckoutSession, Order, Product, ProductVersion
-from ..domain.tax import TaxResult
 
 
 def timestamp(moment: datetime) -> str:
@@ -29,10 +29,6 @@ def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
         "createdAt": timestamp(entity.created_at),
         "updatedAt": timestamp(entity.updated_at),
     }
-
-
-def tax_quote(result: TaxResult) -> dict[str, Any]:
-    return codec.dump(result)
 
 
 def _billing(detail: Any) -> dict[str, Any] | None:
@@ -56,7 +52,7 @@ def order_record(order: Order) -> dict[str, Any]:
         "buyerEmail": order.buyer_email,
         "buyerIp": order.buyer_ip,
         "billingDetail": _billing(order.billing_detail),
-        "priceSnapshot": tax_quote(order.price_snapshot),
+        "priceSnapshot": order.price_snapshot,  # written by codec.to_json
         "successUrl": order.success_url,
         "paymentId": order.payment_id,
         "checkoutUrl": order.checkout_url,
