@@ -148,8 +148,10 @@ def make_engine(url: str) -> Engine:
     url = database_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, json_serializer=codec.json_text)
+    # The pool hands out the connection returned last: its page cache is the warm one (SQLite
+    # drops a connection's cache whenever another connection has written since it last read).
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           json_serializer=codec.json_text)
+                           json_serializer=codec.json_text, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
