@@ -2,13 +2,13 @@
 PostgreSQL by URL.
 
 The domain's dataclasses map field by field onto the tables of `schema` (`Mapping`), so `domain/`
-never imports SQLAlchemy; statements run on the driver's cursor (`sql`). Each write path is one
-`transaction()` that holds the store's writer lock from its first statement: `BEGIN IMMEDIATE` on
-SQLite, a transaction-scoped advisory lock on PostgreSQL, and in front of either a `WriterLock`,
-so waiting writers are woken rather than polling.
-Writers are thus serialized across threads, processes and hosts, so "read, check, write" sequences
-(one order per session, single-use tokens, id counters, idempotency keys) cannot interleave.
-Reads never wait.
+never imports SQLAlchemy; statements run on the driver's cursor (`sql`). Every write transaction
+holds the store's writer lock from its first statement: `BEGIN IMMEDIATE` on SQLite, a
+transaction-scoped advisory lock on PostgreSQL, and in front of either a `WriterLock`, so waiting
+writers are woken rather than polling. Writers are thus serialized across threads, processes and
+hosts, so "read, check, write" sequences (one order per session, single-use tokens, id counters,
+idempotency keys) cannot interleave; on the event loop, the requests' units of work share such a
+transaction a batch at a time (`Writer`). Reads never wait.
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ class Mapping:
         key_match = and_(*(column == bindparam(f"k_{column.key}", type_=column.type)
                            for column in table.primary_key.columns))
         self.get = Statement(select(table).where(key_match))
+        self.delete = Statement(delete(table).where(key_match))
         self._key_match = key_match
         self._updates: dict[tuple[str, ...], Statement] = {}
-        self.delete = Statement(delete(table).where(key_match))
         # A serial key left None is the database's to choose.
         self.generated = next((column.key for column in table.primary_key.columns if column.autoincrement is True), None)
         self.inserts = {omitted: Statement(insert(table).values(
@@ -309,7 +309,8 @@ def after_key(columns: list, key: list):
 
 
 class Store:
-    """Where the mock's state lives. `transaction()` for writes, `snapshot()` for reads."""
+    """Where the mock's state lives: `write()` for writes from the event loop (in batches),
+    `transaction()` for writes from elsewhere (the start, tools, tests), `snapshot()` for reads."""
 
     WRITER_LOCK = 0x70616E63  # "panc"
 
