@@ -14,24 +14,19 @@ transaction a batch at a time (`Writer`). Reads never wait.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
-import os
-import secrets
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, String, and_, bindparam, create_engine, delete, event, insert, select, text, tuple_, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Integer, String, and_, bindparam, create_engine, delete, event, insert, select, tuple_, update
+from sqlalchemy.engine import Engine
 
 from .. import codec
 from ..domain import errors, model
 from . import migrations
+from .locks import Liveness, WriterLock
 from .schema import (
     api_keys,
     checkout_sessions,
@@ -48,6 +43,7 @@ from .schema import (
     stores,
 )
 from .sql import Statement
+from .writer import Writer
 
 T = TypeVar("T")
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -327,7 +323,7 @@ class Store:
         self._writer_lock = WriterLock.for_store(self.url)
         self._writer = Writer(self)
         self._seeds: dict[str, str] = {}
-        self.liveness = Liveness.for_store(self)
+        self.liveness = Liveness.for_store(self.url, self.engine)
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
@@ -352,6 +348,27 @@ class Store:
                 raise
             connection.commit()
 
+    async def open_batch(self) -> tuple[Any, SqlTransaction]:
+        """For the `Writer`: a connection in a write transaction holding the writer lock, waited for
+        off the event loop (in a thread) when another process holds it."""
+        if not self._writer_lock.acquire(blocking=False):
+            await asyncio.to_thread(self._writer_lock.acquire)
+        try:
+            connection = self.engine.raw_connection()
+            if self._try_writer is None:  # SQLite: no other writer gets past the writer lock
+                return connection, SqlTransaction(connection, self.dialect, self._seeds, self._begin_writer)
+            tx = SqlTransaction(connection, self.dialect, self._seeds, None)
+            if not tx.run_sql(self._try_writer)[0]:
+                await asyncio.to_thread(tx.run_sql, self._begin_writer)
+            return connection, tx
+        except BaseException:
+            self._writer_lock.release()
+            raise
+
+    def close_batch(self, connection: Any) -> None:
+        connection.close()
+        self._writer_lock.release()
+
     async def write(self, work: Callable[[SqlTransaction], T]) -> T:
         """Run `work` as one unit of work, in the batch of this process's `Writer`: what
         `transaction` is for threads, for callers on the event loop. Its result (or its error)
@@ -373,193 +390,3 @@ class Store:
             yield connection, SqlTransaction(connection, self.dialect, self._seeds, begin)
         finally:
             connection.close()  # back to the pool
-
-
-class Writer:
-    """The one writer of a process on the event loop: units of work queue here and run in batches.
-
-    A batch is one write transaction: each unit runs in a SAVEPOINT of it, and every unit's answer
-    waits for the batch's one COMMIT. While a batch waits for the writer lock (another process
-    holds it) or runs, the loop goes on reading requests, whose units queue for the next batch:
-    a commit and a lock hand-off per batch instead of per request, and the lock is held only
-    while a batch runs. Nothing is answered before its commit, so a crash loses only what was
-    never acknowledged.
-    """
-
-    def __init__(self, store: Store):
-        self._store = store
-        self._queue: list[tuple[Callable[[SqlTransaction], Any], asyncio.Future]] = []
-        self._draining: asyncio.Task | None = None
-
-    async def write(self, work: Callable[[SqlTransaction], T]) -> T:
-        loop = asyncio.get_running_loop()
-        answer = loop.create_future()
-        self._queue.append((work, answer))
-        if self._draining is None or self._draining.done():
-            self._draining = loop.create_task(self._drain())
-        return await asyncio.shield(answer)  # a caller that goes away does not undo its unit
-
-    async def _drain(self) -> None:
-        while self._queue:
-            connection, tx = await self._open()
-            batch, self._queue = self._queue, []
-            try:
-                outcomes = [self._run(tx, work) for work, _answer in batch]
-                connection.commit()
-            except BaseException as error:  # the batch did not commit: none of its units happened
-                connection.rollback()
-                failure = error if isinstance(error, Exception) else RuntimeError("the mock is stopping")
-                self._answer(batch, [(None, failure)] * len(batch))
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            finally:
-                connection.close()
-                self._store._writer_lock.release()
-            self._answer(batch, outcomes)
-
-    @staticmethod
-    def _answer(batch: list[tuple[Any, asyncio.Future]], outcomes: list[tuple[Any, Exception | None]]) -> None:
-        for (_work, answer), (result, error) in zip(batch, outcomes):
-            if not answer.cancelled():
-                answer.set_result(result) if error is None else answer.set_exception(error)
-
-    @staticmethod
-    def _run(tx: SqlTransaction, work: Callable[[SqlTransaction], Any]) -> tuple[Any, Exception | None]:
-        tx.run_sql("SAVEPOINT unit")
-        try:
-            result = work(tx)
-        except Exception as error:
-            if not (isinstance(error, errors.ApiError) and error.kept):
-                tx.run_sql("ROLLBACK TO SAVEPOINT unit")
-            tx.run_sql("RELEASE SAVEPOINT unit")
-            return None, error
-        tx.run_sql("RELEASE SAVEPOINT unit")
-        return result, None
-
-    async def _open(self) -> tuple[Any, SqlTransaction]:
-        """A connection in a write transaction holding the writer lock, waited for off the loop."""
-        store = self._store
-        if not store._writer_lock.acquire(blocking=False):
-            await asyncio.to_thread(store._writer_lock.acquire)
-        try:
-            connection = store.engine.raw_connection()
-            if store._try_writer is None:  # SQLite: no other writer gets past the writer lock
-                return connection, SqlTransaction(connection, store.dialect, store._seeds, store._begin_writer)
-            tx = SqlTransaction(connection, store.dialect, store._seeds, None)
-            if not tx.run_sql(store._try_writer)[0]:
-                await asyncio.to_thread(tx.run_sql, store._begin_writer)
-            return connection, tx
-        except BaseException:
-            store._writer_lock.release()
-            raise
-
-
-class WriterLock:
-    """Writers queue here before the database's own lock, so a waiter is woken when the writer
-    before it is done instead of polling: a thread lock within the process and, for SQLite, whose
-    writers all share a host, a `flock` across processes. PostgreSQL's advisory lock already queues."""
-
-    def __init__(self, path: Path | None):
-        self._threads = threading.Lock()
-        self._file = open(path, "a") if path else None
-
-    @classmethod
-    def for_store(cls, url: str) -> WriterLock:
-        parsed = make_url(url)
-        return cls(Path(f"{parsed.database}.writer") if parsed.get_backend_name() == "sqlite" else None)
-
-    def acquire(self, blocking: bool = True) -> bool:
-        if not self._threads.acquire(blocking):
-            return False
-        if self._file is not None:
-            try:
-                fcntl.flock(self._file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self._threads.release()
-                return False
-            except BaseException:
-                self._threads.release()
-                raise
-        return True
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._threads.release()
-
-    def __enter__(self) -> None:
-        self.acquire()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
-
-
-class Liveness:
-    """Which processes are alive, by a lock each holds for its lifetime and the OS or the database
-    releases when it dies (`kill -9` included): an in-flight idempotency key names its process."""
-
-    def __init__(self, owner: str, probe: Callable[[str], bool]):
-        self.owner = owner
-        self._probe = probe
-
-    def alive(self, owner: str | None) -> bool:
-        return owner == self.owner or (owner is not None and self._probe(owner))
-
-    @classmethod
-    def for_store(cls, store: Store) -> Liveness:
-        url = make_url(store.url)
-        if url.get_backend_name() == "sqlite":
-            return cls._file_locks(Path(f"{url.database}.owners"))
-        return cls._advisory_locks(store.engine)
-
-    @classmethod
-    def _file_locks(cls, folder: Path) -> Liveness:
-        # Processes sharing a SQLite file share a host: a flock on a file per process.
-        folder.mkdir(parents=True, exist_ok=True)
-        owner = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
-        # Locked before it gets its name, so no probe ever finds it unlocked while its process lives.
-        held = open(folder / f".{owner}", "w")
-        fcntl.flock(held, fcntl.LOCK_EX)
-        os.rename(folder / f".{owner}", folder / owner)
-
-        def probe(other: str) -> bool:
-            path = folder / other
-            if "/" in other or other.startswith(".") or not path.exists():
-                return False
-            with open(path) as probe_file:
-                try:
-                    fcntl.flock(probe_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return True
-            path.unlink(missing_ok=True)  # its process is gone
-            return False
-
-        for other in os.listdir(folder):  # forget the processes that died since (probing removes them)
-            if other != owner:
-                probe(other)
-        liveness = cls(owner, probe)
-        liveness._held = held  # open for the process's lifetime
-        return liveness
-
-    @classmethod
-    def _advisory_locks(cls, engine: Engine) -> Liveness:
-        # A session-level advisory lock on a connection of its own: PostgreSQL drops it with the connection.
-        key = secrets.randbelow(2**62)
-        held = engine.connect()
-        held.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-        held.commit()
-        probe_sql = text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
-            " AND ((classid::bigint << 32) | objid::bigint) = :key"
-        )
-
-        def probe(other: str) -> bool:
-            if not other.startswith("pg-") or not other[3:].isdigit():
-                return False
-            with engine.connect() as connection:
-                return bool(connection.execute(probe_sql, {"key": int(other[3:])}).scalar())
-
-        liveness = cls(f"pg-{key}", probe)
-        liveness._held = held
-        return liveness

@@ -1,7 +1,8 @@
 """The request pipeline: every operation of the contracts runs through the same labelled stages.
 
     1. read         the body, once, bounded (chunked or not)
-    2. open         one unit of work: a write transaction, or a snapshot for reads
+    2. open         one unit of work: for a write, a savepoint in the process's current write
+                    batch (adapters/writer.py), answered once the batch commits; for a read, a snapshot
     3. authenticate the credential the operation's `security` names (before the body is looked at)
     4. validate     parameters and body against the operation's schemas, in our own words
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
