@@ -51,21 +51,35 @@ class Writer:
 
     async def _drain(self) -> None:
         while self._queue:
-            connection, tx = await self._batches.open_batch()
-            batch, self._queue = self._queue, []
+            try:
+                connection, tx = await self._batches.open_batch()
+            except BaseException as error:  # no transaction (the database is gone, or the loop stops)
+                self._fail(self._take(), error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            batch = self._take()
             try:
                 outcomes = [self._run(tx, work) for work, _answer in batch]
                 connection.commit()
             except BaseException as error:  # the batch did not commit: none of its units happened
                 connection.rollback()
-                failure = error if isinstance(error, Exception) else RuntimeError("the mock is stopping")
-                self._answer(batch, [(None, failure)] * len(batch))
+                self._fail(batch, error)
                 if not isinstance(error, Exception):
                     raise
                 continue
             finally:
                 self._batches.close_batch(connection)
             self._answer(batch, outcomes)
+
+    def _take(self) -> list[tuple[Any, asyncio.Future]]:
+        batch, self._queue = self._queue, []
+        return batch
+
+    @classmethod
+    def _fail(cls, batch: list[tuple[Any, asyncio.Future]], error: BaseException) -> None:
+        failure = error if isinstance(error, Exception) else RuntimeError("the mock is stopping")
+        cls._answer(batch, [(None, failure)] * len(batch))
 
     @staticmethod
     def _answer(batch: list[tuple[Any, asyncio.Future]], outcomes: list[tuple[Any, Exception | None]]) -> None:
