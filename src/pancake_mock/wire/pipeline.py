@@ -122,8 +122,8 @@ class Operation:
     async def handle(self, request: Request) -> Response:
         """Stages 2 to 7, on the event loop: a unit of work takes well under a millisecond and
         writers queue for one lock anyway, so a hop to a thread would only add its own cost.
-        Writes join the batch of this turn of the loop (Store.write); only a slow dependency is
-        awaited, between two units of work."""
+        A write's unit joins the process's next batch (Store.write); only that batch's commit and
+        a slow dependency are awaited."""
         key = request.headers.get("x-idempotency-key") if self.idempotent else None
         # Parsed and checked before the unit of work opens, so no writer waits on it; a refusal is
         # answered only once the caller is known, as the credential comes first.
