@@ -36,9 +36,9 @@ class Compiled:
         binds = compiled.binds
         # The values a statement carries itself (LIMIT's OFFSET 0, `value + 1`); the caller gives the others.
         constants = {name: bind.value for name, bind in binds.items() if bind.value is not None}
-        self.names = tuple(compiled.positiontup) if dialect.positional else None
+        self.positional = dialect.positional
         # Named styles (psycopg's pyformat): `binds` also holds parameters the SQL no longer renders.
-        rendered = self.names if self.names is not None else tuple(n for n in binds if f"%({n})s" in self.sql)
+        rendered = compiled.positiontup if self.positional else [n for n in binds if f"%({n})s" in self.sql]
         # Per rendered parameter, in order: its name, the value it carries itself, its processor.
         self._plan = tuple((name, constants.get(name),
                             binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in rendered)
@@ -52,7 +52,7 @@ class Compiled:
         for name, constant, process in self._plan:
             value = params.get(name, constant)
             values.append(value if process is None else process(value))
-        return values if self.names is not None else dict(zip((name for name, _, _ in self._plan), values))
+        return values if self.positional else dict(zip((name for name, _, _ in self._plan), values))
 
     def rows(self, cursor: Any) -> list[tuple]:
         """The rows the cursor holds, as Python values of their columns' types."""
