@@ -46,6 +46,16 @@ def test_tokens_expire_on_business_time(api):
     assert error_of(api.create_order({"checkoutSessionId": session, **ORDER}, token)) == (401, "Authentication failed")
 
 
+def test_a_customer_token_in_use_is_renewed_for_five_minutes_from_its_last_use(api):
+    token = api.issue_token()
+    for _ in range(3):  # 12 minutes in all, never 5 without a call
+        _set(api, advanceSeconds=240)
+        assert api.create_order({"checkoutSessionId": api.create_session(), **ORDER}, token).status_code == 200
+    _set(api, advanceSeconds=301)
+    assert error_of(api.create_order({"checkoutSessionId": api.create_session(), **ORDER}, token)) == (
+        401, "Authentication failed")
+
+
 def test_merchant_signatures_are_checked_against_wall_time(api):
     _set(api, advanceSeconds=10 * 86400)
     assert api.create_session()  # signed now, by the wall clock

@@ -120,3 +120,25 @@ def test_when_the_commit_fails_no_unit_of_the_batch_happened(store, monkeypatch)
     outcomes = asyncio.run(asyncio.wait_for(run(), timeout=10))
     assert all(isinstance(outcome, sqlite3.OperationalError) for outcome in outcomes)
     assert setting(store, "a") is None and setting(store, "b") is None
+
+
+def test_a_read_remembered_in_a_batch_follows_its_units_writes_and_their_undoing(store):
+    """Settings are read once per batch (store.SqlTransaction.remembered): each unit must still
+    see what the units before it wrote, and not what an undone unit wrote."""
+    writer = Writer(Counted(store))
+
+    def read(tx):
+        return tx.setting("k")
+
+    def write_then_refuse(tx):
+        tx.put_setting("k", 99)
+        assert tx.setting("k") == 99
+        raise errors.INVALID_FIELD.error(field="x", expected="y")
+
+    async def run():
+        return await asyncio.gather(writer.write(read), writer.write(put("k", 1)), writer.write(read),
+                                    writer.write(write_then_refuse), writer.write(read), return_exceptions=True)
+
+    outcomes = asyncio.run(run())
+    assert [outcomes[0], outcomes[2], outcomes[4]] == [None, 1, 1]
+    assert isinstance(outcomes[3], errors.ApiError) and setting(store, "k") == 1

@@ -53,6 +53,11 @@ def _journal(after: bool, outcome: bool) -> Statement:
     return Statement(query.order_by(psp_calls.c.id).limit(bindparam("limit", type_=Integer())))
 
 
+def _plan(tx: SqlTransaction) -> list[tuple]:
+    """The fault plan's row, if any: read once per transaction (a batch's every order asks for it twice)."""
+    return tx.remembered(PLAN, lambda: tx.rows(PLAN))
+
+
 class FakePsp:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
@@ -64,10 +69,11 @@ class FakePsp:
         return self.faults(tx).latency_ms / 1000
 
     def faults(self, tx: SqlTransaction) -> SetPspFaults:
-        found = tx.rows(PLAN)
+        found = _plan(tx)
         return SetPspFaults(*found[0][:-1]) if found else SetPspFaults()
 
     def set_faults(self, tx: SqlTransaction, plan: SetPspFaults) -> SetPspFaults:
+        tx.forget(PLAN)
         tx.execute(CLEAR_PLAN)
         tx.execute(SET_PLAN, asdict(plan))
         return plan
@@ -94,15 +100,17 @@ class FakePsp:
 
     @staticmethod
     def _draw_failure(tx: SqlTransaction) -> str | None:
-        found = tx.rows(PLAN)
+        found = _plan(tx)
         if not found:
             return None
         fail_next, fail_probability, seed, _latency, draws = found[0]
         if fail_next > 0:
+            tx.forget(PLAN)
             tx.execute(FAIL_NEXT_DRAWN)
             return "failNext"
         if fail_probability > 0:
             draw = draws + 1
+            tx.forget(PLAN)
             tx.execute(PROBABILITY_DRAWN, {"draws": draw})
             # The n-th draw of a plan depends only on (seed, n): every worker agrees on it.
             if random.Random(f"{seed}:{draw}").random() < fail_probability:

@@ -192,8 +192,32 @@ class SqlTransaction:
         self._cursor = connection.cursor()
         self._dialect = dialect
         self._seeds = seeds  # the store's, read once: a data dir keeps the seed it was made with
+        # Reads that every unit of a batch repeats (the business clock's offset, the PSP's fault
+        # plan), made once per transaction: no other writer runs while it holds the writer lock,
+        # and whoever writes such a row here says so (`forget`).
+        self._remembered: dict[Any, Any] = {}
         if begin is not None:
             self.run_sql(begin)
+
+    def remembered(self, key: Any, read: Callable[[], Any]) -> Any:
+        """`read()`, made once in this transaction until `forget(key)`."""
+        if key not in self._remembered:
+            self._remembered[key] = read()
+        return self._remembered[key]
+
+    def forget(self, key: Any) -> None:
+        self._remembered.pop(key, None)
+
+    def begin_unit(self) -> None:
+        """A unit of work within the transaction: it can be undone alone (`undo_unit`)."""
+        self.run_sql("SAVEPOINT unit")
+
+    def undo_unit(self) -> None:
+        self.run_sql("ROLLBACK TO SAVEPOINT unit")
+        self._remembered.clear()  # what the unit wrote, and so may have remembered, is gone
+
+    def end_unit(self) -> None:
+        self.run_sql("RELEASE SAVEPOINT unit")
 
     def rows(self, statement: Statement, params: dict[str, Any] | None = None) -> list[tuple]:
         compiled = statement.compiled(self._dialect)
@@ -289,12 +313,14 @@ class SqlTransaction:
         """Delete every row, keeping the schema."""
         for statement in WIPE:
             self.execute(statement)
+        self._remembered.clear()
 
     def setting(self, key: str, default: Any = None) -> Any:
-        found = self.rows(SETTING, {"key": key})
+        found = self.remembered(("setting", key), lambda: self.rows(SETTING, {"key": key}))
         return found[0][0] if found else default
 
     def put_setting(self, key: str, value: Any) -> None:
+        self.forget(("setting", key))
         if not self.execute(PUT_SETTING, {"key": key, "value": value}):
             self.execute(ADD_SETTING, {"key": key, "value": value})
 

@@ -89,13 +89,13 @@ class Writer:
 
     @staticmethod
     def _run(tx: SqlTransaction, work: Callable[[SqlTransaction], Any]) -> tuple[Any, Exception | None]:
-        tx.run_sql("SAVEPOINT unit")
+        tx.begin_unit()
         try:
             result = work(tx)
         except Exception as error:
             if not (isinstance(error, errors.ApiError) and error.kept):
-                tx.run_sql("ROLLBACK TO SAVEPOINT unit")
-            tx.run_sql("RELEASE SAVEPOINT unit")
+                tx.undo_unit()
+            tx.end_unit()
             return None, error
-        tx.run_sql("RELEASE SAVEPOINT unit")
+        tx.end_unit()
         return result, None
