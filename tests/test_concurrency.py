@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from pancake_mock.adapters.locks import WriterLock
+from pancake_mock.adapters.store import sqlite_url
+from pancake_mock.verify.client import CREATE_SESSION
 from support import MockServer, error_of
 
 RACERS = 16
@@ -61,3 +66,29 @@ def test_session_chains_survive_worker_hopping(two_workers):
         response = client.create_order({"checkoutSessionId": session, "buyerEmail": "w@example.com", "billingDetail": US_WA})
         assert response.status_code == 200, response.text
     assert len(client.orders()) == 20
+
+
+def test_a_bad_signature_is_refused_while_another_process_holds_the_writer(tmp_path):
+    """A merchant signature is checked before the request's write waits for the store's writer:
+    a forged call gets its 401 at once, and a good one is served once the writer lets go."""
+    with MockServer.start(tmp_path) as server:
+        client = server.client()
+        body = {"productId": client.product()["id"], "currency": "USD"}
+        # Another mock process writing, for longer than a request may take: it holds the writer lock.
+        lock = WriterLock.for_store(sqlite_url(str(tmp_path / "pancake.sqlite3")))
+        lock.acquire()
+        other = sqlite3.connect(tmp_path / "pancake.sqlite3", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(client.signed, CREATE_SESSION, body)
+                started = time.monotonic()
+                forged = client.signed(CREATE_SESSION, body, headers={"X-Signature": "AAAA"})
+                assert error_of(forged) == (401, "Invalid signature") and time.monotonic() - started < 2
+                time.sleep(0.5)
+                assert not waiting.done()
+                other.execute("COMMIT")
+                lock.release()
+                assert waiting.result(timeout=30).status_code == 200
+        finally:
+            other.close()

@@ -22,13 +22,18 @@ def verify(public_key_pem: str, message: bytes, signature_b64: str) -> bool:
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
         return False
-    key = serialization.load_pem_public_key(public_key_pem.encode())
-    assert isinstance(key, rsa.RSAPublicKey)
     try:
-        key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        _public_key(public_key_pem).verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         return False
     return True
+
+
+@lru_cache(maxsize=256)
+def _public_key(public_key_pem: str) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    assert isinstance(key, rsa.RSAPublicKey)
+    return key
 
 
 @lru_cache(maxsize=16)

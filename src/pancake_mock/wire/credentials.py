@@ -24,6 +24,11 @@ _PRESENCE = {MERCHANT: "x-merchant-id", SESSION_TOKEN: "authorization", STORE_SL
 Principal = auth.MerchantPrincipal | auth.BuyerPrincipal | auth.StorefrontPrincipal
 
 
+def records_use(requirement: frozenset[str]) -> bool:
+    """Whether checking this credential writes: a session token is renewed or consumed by each use."""
+    return requirement == SESSION_TOKEN
+
+
 def choose(requirements: list[frozenset[str]], headers: Headers) -> frozenset[str]:
     """The requirement whose credential the caller sent, else the first the contract lists."""
     return next((r for r in requirements if _PRESENCE[r] in headers), requirements[0])
@@ -34,7 +39,8 @@ class Credentials:
         self.tokens = tokens
 
     def authenticate(self, requirement: frozenset[str], tx: Transaction, method: str, path: str,
-                     headers: Headers, body: bytes, now: datetime, wall_now: datetime) -> Principal:
+                     headers: Headers, body: bytes, now: datetime | None, wall_now: datetime) -> Principal:
+        """`now` (business time) is needed only by a credential that `records_use`."""
         if requirement == MERCHANT:
             return self.merchant(tx, method, path, headers, body, wall_now)
         # The credential first: an unknown token or slug is a 401 whatever else is missing.

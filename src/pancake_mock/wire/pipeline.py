@@ -3,7 +3,9 @@
     1. read         the body, once, bounded (chunked or not)
     2. open         one unit of work: for a write, a savepoint in the process's current write
                     batch (adapters/writer.py), answered once the batch commits; for a read, a snapshot
-    3. authenticate the credential the operation's `security` names (before the body is looked at)
+    3. authenticate the credential the operation's `security` names (before the body is looked at):
+                    a signature or a slug on a snapshot before a write's unit opens (no writer
+                    waits on an RSA check), a session token in the unit that records its use
     4. validate     parameters and body against the operation's schemas, in our own words
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
     6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
@@ -35,7 +37,7 @@ from ..adapters.clock import BusinessClock
 from ..adapters.store import SqlTransaction, Store
 from ..domain import errors, idempotency
 from . import validation
-from .credentials import Credentials, Principal, choose
+from .credentials import Credentials, Principal, choose, records_use
 from .envelope import error_body
 
 MAX_BODY = 1024 * 1024
@@ -129,10 +131,19 @@ class Operation:
         # answered only once the caller is known, as the credential comes first.
         command, refusal = self.command(request)
         store = self.services.store
+        requirement = choose(self.requirements, request.headers) if self.requirements else None
+        # A credential that only reads (a signature, a slug) is checked on a snapshot before a write's
+        # unit of work: an RSA verification then holds no writer lock. A session token's every use
+        # is recorded, so it is checked in the unit that records it.
+        checked_before = self.handler.writes and requirement is not None and not records_use(requirement)
+        known = None
+        if checked_before:
+            with store.snapshot() as tx:
+                known = self.authenticate(requirement, tx, request, None)  # 3. authenticate
 
         def first_unit(tx: SqlTransaction) -> Response | tuple[Claim | None, Principal | None, float]:
             now = self.services.clock.now(tx)
-            principal = self.authenticate(tx, request, now)  # 3. authenticate
+            principal = known if checked_before else self.authenticate(requirement, tx, request, now)  # 3.
             if key is not None:
                 idempotency.check_key(key)
             if refusal is not None:
@@ -170,12 +181,13 @@ class Operation:
                 await store.write(lambda tx: idempotency.release(tx, claim.scope, claim.key, claim.owner))
             raise
 
-    def authenticate(self, tx: SqlTransaction, request: Request, now: datetime) -> Principal | None:
-        if not self.requirements:
+    def authenticate(self, requirement: frozenset[str] | None, tx: SqlTransaction, request: Request,
+                     now: datetime | None) -> Principal | None:
+        if requirement is None:
             return None
         return self.services.credentials.authenticate(
-            choose(self.requirements, request.headers), tx, request.method, request.raw_path,
-            request.headers, request.body, now, self.services.clock.wall.now())
+            requirement, tx, request.method, request.raw_path, request.headers, request.body, now,
+            self.services.clock.wall.now())
 
     def command(self, request: Request) -> tuple[t.Any, errors.ApiError | None]:
         """The typed command, or why the request is refused."""
