@@ -63,6 +63,7 @@ class Mapping:
         self.delete = Statement(delete(table).where(key_match))
         self._key_match = key_match
         self._updates: dict[tuple[str, ...], Statement] = {}
+        self._fields: dict[str, Statement] = {}
         # A serial key left None is the database's to choose.
         self.generated = next((column.key for column in table.primary_key.columns if column.autoincrement is True), None)
         self.inserts = {omitted: Statement(insert(table).values(
@@ -75,6 +76,13 @@ class Mapping:
         if statement is None:
             statement = self._updates[names] = Statement(update(self.table).where(self._key_match).values(
                 {self.table.c[name]: bindparam(f"v_{name}", type_=self.table.c[name].type) for name in names}))
+        return statement
+
+    def field(self, name: str) -> Statement:
+        """The SELECT of one column of one row, made once per column."""
+        statement = self._fields.get(name)
+        if statement is None:
+            statement = self._fields[name] = Statement(select(self.table.c[name]).where(self._key_match))
         return statement
 
     def entity(self, row: tuple) -> Any:
@@ -254,6 +262,13 @@ class SqlTransaction:
         mapping = MAPPINGS[kind]
         found = self.rows(mapping.get, mapping.key_of(key))
         return mapping.entity(found[0]) if found else None
+
+    def field(self, kind: type, key: Any, name: str) -> Any:
+        if not _matchable(key):
+            return None
+        mapping = MAPPINGS[kind]
+        found = self.rows(mapping.field(name), mapping.key_of(key))
+        return found[0][0] if found else None
 
     def add(self, entity: object) -> None:
         mapping = MAPPINGS[type(entity)]

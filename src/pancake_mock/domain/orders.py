@@ -23,10 +23,35 @@ class OrderRules:
     ip_map: tax.IpMap = tax.DEFAULT_IP_MAP
 
 
+@dataclass(frozen=True)
+class OrderDraft:
+    """What create-order reads and works out before its unit of work takes the store's writer: the
+    session as it was then, and the billing detail normalized. The unit uses it only if the session
+    is still open, since nothing changes an open session but its order, which closes it."""
+
+    session: CheckoutSession
+    billing: tax.BillingDetail
+
+
+def draft_order(tx: Transaction, command: CreateOrder) -> OrderDraft | None:
+    """The draft, on a snapshot; None when the unit must read for itself (no open session, or a
+    billing detail it will refuse, in the order of the seed's rules)."""
+    session = tx.get(CheckoutSession, command.checkout_session_id)
+    if session is None or session.status != "open":
+        return None
+    try:
+        return OrderDraft(session, _billing(command.billing_detail, session))
+    except errors.ApiError:
+        return None
+
+
 def _usable_session(tx: Transaction, caller: BuyerPrincipal | StorefrontPrincipal, session_id: str,
-                    order_type: str | None, now: datetime) -> CheckoutSession:
+                    order_type: str | None, now: datetime, draft: OrderDraft | None = None) -> CheckoutSession:
     """The open session this caller may use; `order_type` None accepts either product type."""
-    session = tx.get(CheckoutSession, session_id)
+    if draft is not None and tx.field(CheckoutSession, session_id, "status") == "open":
+        session = draft.session
+    else:
+        session = tx.get(CheckoutSession, session_id)
     if not is_usable(session, now):
         raise errors.SESSION_INVALID.error()
     if session.store_id != caller.store_id:
@@ -82,14 +107,14 @@ def preview_tax(tx: Transaction, visitor: StorefrontPrincipal, command: PreviewT
 
 
 def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: CreateOrder, order_type: str,
-                 now: datetime, rules: OrderRules) -> Order:
+                 now: datetime, rules: OrderRules, draft: OrderDraft | None = None) -> Order:
     """Snapshot the price, tax it, and write the order, its payment and the PSP checkout together.
 
     The PSP is asked first: if it refuses, nothing of the order is written (its ids stay unused),
     the refusal is what the transaction keeps, and the session is as it was, so a retry is safe.
     """
-    session = _usable_session(tx, buyer, command.checkout_session_id, order_type, now)
-    billing = _billing(command.billing_detail, session)
+    session = _usable_session(tx, buyer, command.checkout_session_id, order_type, now, draft)
+    billing = draft.billing if draft is not None and session is draft.session else _billing(command.billing_detail, session)
     email = _buyer_email(buyer, command, session)
     success_url = checked_url(command.success_url) if command.success_url is not None else session.success_url
     snapshot = _quote(session, billing, command.buyer_ip, now, rules)

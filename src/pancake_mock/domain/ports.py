@@ -14,6 +14,9 @@ class Transaction(Protocol):
 
     def get(self, kind: type[T], key: Any) -> T | None: ...
 
+    def field(self, kind: type, key: Any, name: str) -> Any:
+        """One field of the entity with this key, without reading the rest; None when there is none."""
+
     def add(self, entity: object) -> None: ...
 
     def save(self, entity: object, *fields: str) -> None:

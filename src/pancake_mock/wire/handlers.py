@@ -23,10 +23,12 @@ from .pipeline import Call, Handler
 YEARS = range(1970, 3000)  # where business time may go; far enough for any test, clear of overflow
 
 
-def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None):
-    """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes (pipeline.Handler)."""
+def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None,
+              draft: t.Callable[[t.Any, t.Any], t.Any] | None = None):
+    """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes;
+    `draft(tx, command)` reads ahead on a snapshot, outside the writer (pipeline.Handler)."""
     def mark(method):
-        method.operation = (command, writes, latency)
+        method.operation = (command, writes, latency, draft)
         return method
     return mark
 
@@ -38,8 +40,9 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
         for name in dir(group):
             method = getattr(group, name)
             if hasattr(method, "operation"):
-                command, writes, latency = method.operation
-                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency)
+                command, writes, latency, draft = method.operation
+                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency,
+                                                   draft)
     return found
 
 
@@ -86,16 +89,17 @@ class Orders:
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
         return ok(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules))
 
-    @operation(commands.CreateOrder, latency="psp")
+    @operation(commands.CreateOrder, latency="psp", draft=orders.draft_order)
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, ONETIME)
 
-    @operation(commands.CreateOrder, latency="psp")
+    @operation(commands.CreateOrder, latency="psp", draft=orders.draft_order)
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
     def _create(self, call: Call, command: commands.CreateOrder, order_type: str) -> dict:
-        order = orders.create_order(call.tx, self.psp, call.principal, command, order_type, call.now, self.rules)
+        order = orders.create_order(call.tx, self.psp, call.principal, command, order_type, call.now, self.rules,
+                                    call.draft)
         return ok({"checkoutUrl": order.checkout_url})
 
 

@@ -51,6 +51,7 @@ class Call:
     tx: SqlTransaction
     now: datetime
     principal: Principal | None
+    draft: t.Any = None  # what the handler's `draft` read ahead, if it has one
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class Handler:
     # How long a slow dependency will take to answer (seconds), read in the first unit of work; the
     # pipeline waits that long between two units, holding no lock.
     latency: t.Callable[[SqlTransaction], float] | None = None
+    # `draft(tx, command)`: what a write can read and work out on a snapshot before its unit of work
+    # takes the writer; the handler checks that it still holds (Call.draft).
+    draft: t.Callable[[SqlTransaction, t.Any], t.Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,10 +140,14 @@ class Operation:
         # unit of work: an RSA verification then holds no writer lock. A session token's every use
         # is recorded, so it is checked in the unit that records it.
         checked_before = self.handler.writes and requirement is not None and not records_use(requirement)
-        known = None
-        if checked_before:
+        drafting = self.handler.writes and self.handler.draft is not None and refusal is None
+        known = draft = None
+        if checked_before or drafting:
             with store.snapshot() as tx:
-                known = self.authenticate(requirement, tx, request, None)  # 3. authenticate
+                if checked_before:
+                    known = self.authenticate(requirement, tx, request, None)  # 3. authenticate
+                if drafting:
+                    draft = self.handler.draft(tx, command)
 
         def first_unit(tx: SqlTransaction) -> Response | tuple[Claim | None, Principal | None, float]:
             now = self.services.clock.now(tx)
@@ -150,7 +158,7 @@ class Operation:
                 raise refusal  # 4. validate
             latency = self.handler.latency(tx) if self.handler.latency else 0
             if key is None and not latency:
-                return self.respond(Call(tx, now, principal), command)  # 6., 7. in this one unit of work
+                return self.respond(Call(tx, now, principal, draft), command)  # 6., 7. in this one unit of work
             claim = None
             if key is not None:
                 claim = Claim(f"{principal.caller}:{request.raw_path}", key, store.liveness.owner)
@@ -170,7 +178,7 @@ class Operation:
 
         def second_unit(tx: SqlTransaction) -> Response:
             keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
-            return self.respond(Call(tx, self.services.clock.now(tx), principal), command, keep)
+            return self.respond(Call(tx, self.services.clock.now(tx), principal, draft), command, keep)
 
         # The claim is committed: the key is in flight while the rest runs in a second unit of work.
         try:
