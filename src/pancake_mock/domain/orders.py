@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from . import errors, tax
 from .auth import BuyerPrincipal, StorefrontPrincipal
@@ -26,21 +26,26 @@ class OrderRules:
 @dataclass(frozen=True)
 class OrderDraft:
     """What create-order reads and works out before its unit of work takes the store's writer: the
-    session as it was then, and the billing detail normalized. The unit uses it only if the session
-    is still open, since nothing changes an open session but its order, which closes it."""
+    session as it was then, the billing detail normalized, and the sale taxed. The unit uses it only
+    if the session is still open, since nothing changes an open session but its order, which closes
+    it; and the quote only on the business day it was made for, since a sale's tax depends on its
+    date alone."""
 
     session: CheckoutSession
     billing: tax.BillingDetail
+    quote: tax.TaxResult
+    day: date
 
 
-def draft_order(tx: Transaction, command: CreateOrder) -> OrderDraft | None:
+def draft_order(tx: Transaction, command: CreateOrder, now: datetime, rules: OrderRules) -> OrderDraft | None:
     """The draft, on a snapshot; None when the unit must read for itself (no open session, or a
-    billing detail it will refuse, in the order of the seed's rules)."""
+    request it will refuse, in the order of the seed's rules)."""
     session = tx.get(CheckoutSession, command.checkout_session_id)
     if session is None or session.status != "open":
         return None
     try:
-        return OrderDraft(session, _billing(command.billing_detail, session))
+        billing = _billing(command.billing_detail, session)
+        return OrderDraft(session, billing, _quote(session, billing, command.buyer_ip, now, rules), now.date())
     except errors.ApiError:
         return None
 
@@ -114,10 +119,11 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     the refusal is what the transaction keeps, and the session is as it was, so a retry is safe.
     """
     session = _usable_session(tx, buyer, command.checkout_session_id, order_type, now, draft)
-    billing = draft.billing if draft is not None and session is draft.session else _billing(command.billing_detail, session)
+    drafted = draft is not None and session is draft.session
+    billing = draft.billing if drafted else _billing(command.billing_detail, session)
     email = _buyer_email(buyer, command, session)
     success_url = checked_url(command.success_url) if command.success_url is not None else session.success_url
-    snapshot = _quote(session, billing, command.buyer_ip, now, rules)
+    snapshot = draft.quote if drafted and draft.day == now.date() else _quote(session, billing, command.buyer_ip, now, rules)
     order_id, payment_id = tx.new_id("ORD"), tx.new_id("PAY")
     total = display(snapshot.total, session.currency)
     checkout_url = psp.create_checkout(tx, PspCheckoutRequest(

@@ -24,9 +24,9 @@ YEARS = range(1970, 3000)  # where business time may go; far enough for any test
 
 
 def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None,
-              draft: t.Callable[[t.Any, t.Any], t.Any] | None = None):
+              draft: str | None = None):
     """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes;
-    `draft(tx, command)` reads ahead on a snapshot, outside the writer (pipeline.Handler)."""
+    `draft` names the group's method that reads ahead on a snapshot, outside the writer (pipeline.Handler)."""
     def mark(method):
         method.operation = (command, writes, latency, draft)
         return method
@@ -42,7 +42,7 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
             if hasattr(method, "operation"):
                 command, writes, latency, draft = method.operation
                 found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency,
-                                                   draft)
+                                                   draft and getattr(group, draft))
     return found
 
 
@@ -89,13 +89,16 @@ class Orders:
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
         return ok(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules))
 
-    @operation(commands.CreateOrder, latency="psp", draft=orders.draft_order)
+    @operation(commands.CreateOrder, latency="psp", draft="draft_order")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, ONETIME)
 
-    @operation(commands.CreateOrder, latency="psp", draft=orders.draft_order)
+    @operation(commands.CreateOrder, latency="psp", draft="draft_order")
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
+
+    def draft_order(self, tx, command: commands.CreateOrder, now: datetime) -> orders.OrderDraft | None:
+        return orders.draft_order(tx, command, now, self.rules)
 
     def _create(self, call: Call, command: commands.CreateOrder, order_type: str) -> dict:
         order = orders.create_order(call.tx, self.psp, call.principal, command, order_type, call.now, self.rules,

@@ -64,9 +64,9 @@ class Handler:
     # How long a slow dependency will take to answer (seconds), read in the first unit of work; the
     # pipeline waits that long between two units, holding no lock.
     latency: t.Callable[[SqlTransaction], float] | None = None
-    # `draft(tx, command)`: what a write can read and work out on a snapshot before its unit of work
-    # takes the writer; the handler checks that it still holds (Call.draft).
-    draft: t.Callable[[SqlTransaction, t.Any], t.Any] | None = None
+    # `draft(tx, command, now)`: what a write can read and work out on a snapshot before its unit of
+    # work takes the writer; the handler checks that it still holds (Call.draft).
+    draft: t.Callable[[SqlTransaction, t.Any, datetime], t.Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Operation:
                 if checked_before:
                     known = self.authenticate(requirement, tx, request, None)  # 3. authenticate
                 if drafting:
-                    draft = self.handler.draft(tx, command)
+                    draft = self.handler.draft(tx, command, self.services.clock.now(tx))
 
         def first_unit(tx: SqlTransaction) -> Response | tuple[Claim | None, Principal | None, float]:
             now = self.services.clock.now(tx)
