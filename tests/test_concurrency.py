@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -68,27 +69,70 @@ def test_session_chains_survive_worker_hopping(two_workers):
     assert len(client.orders()) == 20
 
 
-def test_a_bad_signature_is_refused_while_another_process_holds_the_writer(tmp_path):
+@contextmanager
+def writer_held(data_dir):
+    """Another mock process writing to the SQLite store meanwhile: it holds the writer lock."""
+    lock = WriterLock.for_store(sqlite_url(str(data_dir / "pancake.sqlite3")))
+    lock.acquire()
+    other = sqlite3.connect(data_dir / "pancake.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("COMMIT")
+        other.close()
+        lock.release()
+
+
+@pytest.fixture(scope="module")
+def sqlite_server(tmp_path_factory):
+    with MockServer.start(tmp_path_factory.mktemp("writer-held")) as server:
+        yield server
+
+
+def _pending(pool, calls) -> list:
+    """Submit the calls and give the mock time to read them all and make their snapshots."""
+    futures = [pool.submit(call) for call in calls]
+    time.sleep(1)
+    assert not any(future.done() for future in futures)
+    return futures
+
+
+def test_a_bad_signature_is_refused_while_another_process_holds_the_writer(sqlite_server):
     """A merchant signature is checked before the request's write waits for the store's writer:
     a forged call gets its 401 at once, and a good one is served once the writer lets go."""
-    with MockServer.start(tmp_path) as server:
-        client = server.client()
-        body = {"productId": client.product()["id"], "currency": "USD"}
-        # Another mock process writing, for longer than a request may take: it holds the writer lock.
-        lock = WriterLock.for_store(sqlite_url(str(tmp_path / "pancake.sqlite3")))
-        lock.acquire()
-        other = sqlite3.connect(tmp_path / "pancake.sqlite3", isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        try:
-            with ThreadPoolExecutor(1) as pool:
-                waiting = pool.submit(client.signed, CREATE_SESSION, body)
-                started = time.monotonic()
-                forged = client.signed(CREATE_SESSION, body, headers={"X-Signature": "AAAA"})
-                assert error_of(forged) == (401, "Invalid signature") and time.monotonic() - started < 2
-                time.sleep(0.5)
-                assert not waiting.done()
-                other.execute("COMMIT")
-                lock.release()
-                assert waiting.result(timeout=30).status_code == 200
-        finally:
-            other.close()
+    client = sqlite_server.client()
+    client.reset()
+    body = {"productId": client.product()["id"], "currency": "USD"}
+    with ThreadPoolExecutor(1) as pool:
+        with writer_held(sqlite_server.data_dir):
+            waiting = _pending(pool, [lambda: client.signed(CREATE_SESSION, body)])[0]
+            started = time.monotonic()
+            forged = client.signed(CREATE_SESSION, body, headers={"X-Signature": "AAAA"})
+            assert error_of(forged) == (401, "Invalid signature") and time.monotonic() - started < 2
+        assert waiting.result(timeout=30).status_code == 200
+
+
+def test_racers_read_ahead_while_the_writer_is_busy_and_still_one_wins(sqlite_server):
+    """Every racer's token and session are read on a snapshot before its write, while another
+    process holds the writer, so all see an unused token and an open session; their writes then
+    run one after the other, and only the first may order."""
+    client = sqlite_server.client()
+    client.reset()
+    order = {"buyerEmail": "race@example.com", "billingDetail": US_WA}
+    session = client.create_session()
+    tokens = [client.issue_token() for _ in range(RACERS)]
+    shopper = client.issue_token(role="shopper")
+    others = [client.create_session() for _ in range(RACERS)]
+    with ThreadPoolExecutor(2 * RACERS) as pool:
+        with writer_held(sqlite_server.data_dir):
+            one_session = _pending(pool, [lambda token=token: client.create_order(
+                {"checkoutSessionId": session, **order}, token) for token in tokens])
+            one_token = _pending(pool, [lambda other=other: client.create_order(
+                {"checkoutSessionId": other, **order}, shopper) for other in others])
+        by_session = sorted(future.result(timeout=30).status_code for future in one_session)
+        by_token = sorted(future.result(timeout=30).status_code for future in one_token)
+    assert by_session == [200] + [409] * (RACERS - 1), by_session
+    assert by_token == [200] + [401] * (RACERS - 1), by_token
+    assert len(client.orders(session)) == 1 and len(client.orders()) == 2
+    assert [c["outcome"] for c in client.psp_calls()] == ["succeeded"] * 2

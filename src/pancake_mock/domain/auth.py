@@ -112,10 +112,19 @@ def authenticate_store_slug(tx: Transaction, slug: str) -> str:
 
 
 def authenticate_token(tx: Transaction, token_id: str | None, now: datetime) -> SessionToken:
-    """Look up, then renew (`customer`) or consume (`shopper`) the token: every use counts."""
+    """The token, if it may be used now; reading only (`record_token_use` records the use)."""
     token = tx.get(SessionToken, token_id) if token_id else None
     if token is None or token.expires_at <= now or token.used_at is not None:
         raise errors.AUTHENTICATION_FAILED.error()
+    return token
+
+
+def record_token_use(tx: Transaction, token: SessionToken, now: datetime) -> SessionToken:
+    """Every use counts: a `shopper` token is consumed, a `customer` one renewed. `token` may have
+    been read before this transaction: what the use depends on is read again when it may have
+    changed (a shopper token used since, a customer token past its expiry unless renewed since)."""
+    if token.role == "shopper" or token.expires_at <= now:
+        token = authenticate_token(tx, token.id, now)
     if token.role == "shopper":
         token.used_at = now
         tx.save(token, "used_at")

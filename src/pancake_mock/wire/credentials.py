@@ -24,11 +24,6 @@ _PRESENCE = {MERCHANT: "x-merchant-id", SESSION_TOKEN: "authorization", STORE_SL
 Principal = auth.MerchantPrincipal | auth.BuyerPrincipal | auth.StorefrontPrincipal
 
 
-def records_use(requirement: frozenset[str]) -> bool:
-    """Whether checking this credential writes: a session token is renewed or consumed by each use."""
-    return requirement == SESSION_TOKEN
-
-
 def choose(requirements: list[frozenset[str]], headers: Headers) -> frozenset[str]:
     """The requirement whose credential the caller sent, else the first the contract lists."""
     return next((r for r in requirements if _PRESENCE[r] in headers), requirements[0])
@@ -39,14 +34,22 @@ class Credentials:
         self.tokens = tokens
 
     def authenticate(self, requirement: frozenset[str], tx: Transaction, method: str, path: str,
-                     headers: Headers, body: bytes, now: datetime | None, wall_now: datetime) -> Principal:
-        """`now` (business time) is needed only by a credential that `records_use`."""
+                     headers: Headers, body: bytes, now: datetime, wall_now: datetime) -> Principal:
+        """Who is calling, reading only: a write then records the credential's use (`record_use`)."""
         if requirement == MERCHANT:
             return self.merchant(tx, method, path, headers, body, wall_now)
         # The credential first: an unknown token or slug is a 401 whatever else is missing.
         if requirement == SESSION_TOKEN:
             return auth.BuyerPrincipal(self.session_token(tx, headers, now), _environment(headers))
         return auth.StorefrontPrincipal(self.store_slug(tx, headers), _environment(headers))
+
+    @staticmethod
+    def record_use(tx: Transaction, principal: Principal | None, now: datetime) -> Principal | None:
+        """In a write's unit of work: what using the credential changes (a session token is renewed
+        or consumed), with the principal as it now stands."""
+        if isinstance(principal, auth.BuyerPrincipal):
+            return auth.BuyerPrincipal(auth.record_token_use(tx, principal.token, now), principal.environment)
+        return principal
 
     @staticmethod
     def merchant(tx: Transaction, method: str, path: str, headers: Headers, body: bytes,

@@ -3,9 +3,9 @@
     1. read         the body, once, bounded (chunked or not)
     2. open         one unit of work: for a write, a savepoint in the process's current write
                     batch (adapters/writer.py), answered once the batch commits; for a read, a snapshot
-    3. authenticate the credential the operation's `security` names (before the body is looked at):
-                    a signature or a slug on a snapshot before a write's unit opens (no writer
-                    waits on an RSA check), a session token in the unit that records its use
+    3. authenticate the credential the operation's `security` names (before the body is looked at);
+                    for a write on a snapshot before its unit opens, with the handler's draft, so no
+                    writer waits on an RSA check or a read; the unit records a token's use
     4. validate     parameters and body against the operation's schemas, in our own words
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
     6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
@@ -37,7 +37,7 @@ from ..adapters.clock import BusinessClock
 from ..adapters.store import SqlTransaction, Store
 from ..domain import errors, idempotency
 from . import validation
-from .credentials import Credentials, Principal, choose, records_use
+from .credentials import Credentials, Principal, choose
 from .envelope import error_body
 
 MAX_BODY = 1024 * 1024
@@ -136,22 +136,23 @@ class Operation:
         command, refusal = self.command(request)
         store = self.services.store
         requirement = choose(self.requirements, request.headers) if self.requirements else None
-        # A credential that only reads (a signature, a slug) is checked on a snapshot before a write's
-        # unit of work: an RSA verification then holds no writer lock. A session token's every use
-        # is recorded, so it is checked in the unit that records it.
-        checked_before = self.handler.writes and requirement is not None and not records_use(requirement)
-        drafting = self.handler.writes and self.handler.draft is not None and refusal is None
+        # A write reads what it can before its unit of work, on a snapshot, so that no writer waits
+        # on it: the credential (an RSA verification, a token) and the handler's draft. The unit
+        # then records what the credential's use changes (a token renewed or consumed).
+        ahead = self.handler.writes and (requirement is not None or self.handler.draft is not None)
         known = draft = None
-        if checked_before or drafting:
+        if ahead:
             with store.snapshot() as tx:
-                if checked_before:
-                    known = self.authenticate(requirement, tx, request, None)  # 3. authenticate
-                if drafting:
-                    draft = self.handler.draft(tx, command, self.services.clock.now(tx))
+                now = self.services.clock.now(tx)
+                known = self.authenticate(requirement, tx, request, now)  # 3. authenticate
+                if self.handler.draft is not None and refusal is None:
+                    draft = self.handler.draft(tx, command, now)
 
         def first_unit(tx: SqlTransaction) -> Response | tuple[Claim | None, Principal | None, float]:
             now = self.services.clock.now(tx)
-            principal = known if checked_before else self.authenticate(requirement, tx, request, now)  # 3.
+            principal = known if ahead else self.authenticate(requirement, tx, request, now)  # 3.
+            if self.handler.writes:
+                principal = self.services.credentials.record_use(tx, principal, now)
             if key is not None:
                 idempotency.check_key(key)
             if refusal is not None:
@@ -190,7 +191,7 @@ class Operation:
             raise
 
     def authenticate(self, requirement: frozenset[str] | None, tx: SqlTransaction, request: Request,
-                     now: datetime | None) -> Principal | None:
+                     now: datetime) -> Principal | None:
         if requirement is None:
             return None
         return self.services.credentials.authenticate(
