@@ -44,7 +44,7 @@ class Compiled:
                             binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in rendered)
         self._dialect = dialect
         self._columns = statement.exported_columns
-        self._results: tuple | None = None  # known once the driver has described the rows
+        self._results: tuple | None = None  # (column index, processor), known once the driver has described the rows
 
     def arguments(self, params: dict[str, Any]) -> list | dict[str, Any]:
         """The driver's parameters: positional in the SQL's order, or by name."""
@@ -59,10 +59,17 @@ class Compiled:
         raw = cursor.fetchall()
         if self._results is None:
             # A type's processors are those of its dialect implementation (sqlite's DATETIME reads
-            # text), and some depend on the type the driver reports (PostgreSQL's numerics).
-            self._results = tuple(column.type.dialect_impl(self._dialect).result_processor(self._dialect, described[1])
-                                  for column, described in zip(self._columns, cursor.description))
-        if not any(self._results):
+            # text), and some depend on the type the driver reports (PostgreSQL's numerics). Only
+            # the columns that have one are visited.
+            processors = (column.type.dialect_impl(self._dialect).result_processor(self._dialect, described[1])
+                          for column, described in zip(self._columns, cursor.description))
+            self._results = tuple((index, process) for index, process in enumerate(processors) if process)
+        if not self._results:
             return [tuple(row) for row in raw]
-        return [tuple(value if process is None else process(value) for process, value in zip(self._results, row))
-                for row in raw]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for index, process in self._results:
+                values[index] = process(values[index])
+            rows.append(tuple(values))
+        return rows

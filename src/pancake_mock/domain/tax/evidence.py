@@ -20,8 +20,11 @@ class IpMap:
 
     def country(self, buyer_ip: str | None) -> str | None:
         """The fixture country of an IP; None when absent, unparseable or not in the map."""
+        text = (buyer_ip or "").strip()
+        if not text:  # most orders name no IP: no parse attempts, and their exceptions, for nothing
+            return None
         try:
-            address = ipaddress.ip_address((buyer_ip or "").strip())
+            address = ipaddress.ip_address(text)
         except ValueError:
             return None
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
