@@ -123,7 +123,10 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     billing = draft.billing if drafted else _billing(command.billing_detail, session)
     email = _buyer_email(buyer, command, session)
     success_url = checked_url(command.success_url) if command.success_url is not None else session.success_url
-    snapshot = draft.quote if drafted and draft.day == now.date() else _quote(session, billing, command.buyer_ip, now, rules)
+    if drafted and draft.day == now.date():
+        snapshot = draft.quote
+    else:
+        snapshot = _quote(session, billing, command.buyer_ip, now, rules)
     order_id, payment_id = tx.new_id("ORD"), tx.new_id("PAY")
     total = display(snapshot.total, session.currency)
     checkout_url = psp.create_checkout(tx, PspCheckoutRequest(
