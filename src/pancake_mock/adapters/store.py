@@ -410,6 +410,11 @@ class Store:
         connection.close()
         self._writer_lock.release()
 
+    @property
+    def writer_busy(self) -> bool:
+        """Whether this process's writes are queueing (its `Writer` has a batch open or waiting)."""
+        return self._writer.busy
+
     async def write(self, work: Callable[[SqlTransaction], T]) -> T:
         """Run `work` as one unit of work, in the batch of this process's `Writer`: what
         `transaction` is for threads, for callers on the event loop. Its result (or its error)

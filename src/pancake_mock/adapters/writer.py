@@ -41,6 +41,11 @@ class Writer:
         self._queue: list[tuple[Callable[[SqlTransaction], Any], asyncio.Future]] = []
         self._draining: asyncio.Task | None = None
 
+    @property
+    def busy(self) -> bool:
+        """Whether a batch is open or waiting for the writer lock: a unit written now would wait."""
+        return self._draining is not None and not self._draining.done()
+
     async def write(self, work: Callable[[SqlTransaction], T]) -> T:
         loop = asyncio.get_running_loop()
         answer = loop.create_future()

@@ -136,10 +136,13 @@ class Operation:
         command, refusal = self.command(request)
         store = self.services.store
         requirement = choose(self.requirements, request.headers) if self.requirements else None
-        # A write reads what it can before its unit of work, on a snapshot, so that no writer waits
-        # on it: the credential (an RSA verification, a token) and the handler's draft. The unit
-        # then records what the credential's use changes (a token renewed or consumed).
-        ahead = self.handler.writes and (requirement is not None or self.handler.draft is not None)
+        # While this process's writes queue, a write reads what it can before its unit of work, on a
+        # snapshot, so that no writer waits on it: the credential (an RSA verification, a token) and
+        # the handler's draft. The unit then records what the credential's use changes (a token
+        # renewed or consumed). With no queue the unit runs at once, and a snapshot would only add its
+        # own cost (about 100 µs of a sequential create-order); the outcome is the same either way.
+        ahead = (self.handler.writes and (requirement is not None or self.handler.draft is not None)
+                 and store.writer_busy)
         known = draft = None
         if ahead:
             with store.snapshot() as tx:
