@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import connexion
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.routing import RoutingMiddleware, RoutingOperation
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from .. import codec
 from ..adapters.clock import BusinessClock
 from ..adapters.psp import FakePsp
+from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..domain import auth, catalog, checkout, commands, errors, orders
 from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, Order
@@ -97,7 +98,8 @@ class Orders:
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
-    def draft_order(self, tx, command: commands.CreateOrder, now: datetime) -> orders.OrderDraft | None:
+    def draft_order(self, tx: SqlTransaction, command: commands.CreateOrder,
+                    now: datetime) -> orders.OrderDraft | None:
         return orders.draft_order(tx, command, now, self.rules)
 
     def _create(self, call: Call, command: commands.CreateOrder, order_type: str) -> dict:

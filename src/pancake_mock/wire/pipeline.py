@@ -4,8 +4,9 @@
     2. open         one unit of work: for a write, a savepoint in the process's current write
                     batch (adapters/writer.py), answered once the batch commits; for a read, a snapshot
     3. authenticate the credential the operation's `security` names (before the body is looked at);
-                    for a write on a snapshot before its unit opens, with the handler's draft, so no
-                    writer waits on an RSA check or a read; the unit records a token's use
+                    while writes queue, a write does it on a snapshot before its unit opens, with
+                    the handler's draft, so no writer waits on an RSA check or a read; a write's
+                    unit records the credential's use (a token renewed or consumed)
     4. validate     parameters and body against the operation's schemas, in our own words
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
     6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
