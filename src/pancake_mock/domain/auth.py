@@ -119,11 +119,11 @@ def authenticate_token(tx: Transaction, token_id: str | None, now: datetime) -> 
     return token
 
 
-def record_token_use(tx: Transaction, token: SessionToken, now: datetime) -> SessionToken:
-    """Every use counts: a `shopper` token is consumed, a `customer` one renewed. `token` may have
-    been read before this transaction: what the use depends on is read again when it may have
-    changed (a shopper token used since, a customer token past its expiry unless renewed since)."""
-    if token.role == "shopper" or token.expires_at <= now:
+def record_token_use(tx: Transaction, token: SessionToken, now: datetime, read_before: bool) -> SessionToken:
+    """Every use counts: a `shopper` token is consumed, a `customer` one renewed. A token read
+    before this transaction (`read_before`) is read again when what its use depends on may have
+    changed since (a shopper token used, a customer token past its expiry unless renewed)."""
+    if read_before and (token.role == "shopper" or token.expires_at <= now):
         token = authenticate_token(tx, token.id, now)
     if token.role == "shopper":
         token.used_at = now

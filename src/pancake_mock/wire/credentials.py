@@ -44,11 +44,13 @@ class Credentials:
         return auth.StorefrontPrincipal(self.store_slug(tx, headers), _environment(headers))
 
     @staticmethod
-    def record_use(tx: Transaction, principal: Principal | None, now: datetime) -> Principal | None:
+    def record_use(tx: Transaction, principal: Principal | None, now: datetime, read_before: bool) -> Principal | None:
         """In a write's unit of work: what using the credential changes (a session token is renewed
-        or consumed), with the principal as it now stands."""
+        or consumed), with the principal as it now stands; `read_before`: it was authenticated on
+        an earlier snapshot."""
         if isinstance(principal, auth.BuyerPrincipal):
-            return auth.BuyerPrincipal(auth.record_token_use(tx, principal.token, now), principal.environment)
+            token = auth.record_token_use(tx, principal.token, now, read_before)
+            return auth.BuyerPrincipal(token, principal.environment)
         return principal
 
     @staticmethod

@@ -156,7 +156,7 @@ class Operation:
             now = self.services.clock.now(tx)
             principal = known if ahead else self.authenticate(requirement, tx, request, now)  # 3.
             if self.handler.writes:
-                principal = self.services.credentials.record_use(tx, principal, now)
+                principal = self.services.credentials.record_use(tx, principal, now, read_before=ahead)
             if key is not None:
                 idempotency.check_key(key)
             if refusal is not None:
