@@ -54,6 +54,16 @@ def test_the_contract_lints_clean():
     assert lint([contract.API_SPEC, contract.CONTROL_SPEC]) == []
 
 
+def test_an_html_page_answers_its_errors_as_pages_but_a_json_error_needs_the_envelope(tmp_path):
+    pages = yaml.safe_load(contract.PAGES_SPEC.read_text(encoding="utf-8"))
+    assert lint([write(tmp_path, "pages.yaml", pages)]) == []
+    page_error = pages["components"]["responses"]["PageError"]
+    page_error["content"]["application/json"] = {"schema": {"type": "object"}}
+    path = write(tmp_path, "pages.yaml", pages)
+    found = lint([path])
+    assert found and all(problem.message.startswith("error response does not use the ErrorEnvelope") for problem in found)
+
+
 def test_real_copies_lint_clean(tmp_path, api, control):
     """The baseline of every test below: writing the documents out changes nothing."""
     assert lint([write(tmp_path, "pancake.yaml", api), write_control(tmp_path, control)]) == []
@@ -196,7 +206,7 @@ def pancake_mock(*args: str, cwd) -> subprocess.CompletedProcess:
 
 def test_cli_on_the_contract(tmp_path):
     result = pancake_mock("lint", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, "lint: OK, 2 file(s)\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "lint: OK, 3 file(s)\n"), result.stderr
 
 
 def test_cli_prints_one_line_per_problem(tmp_path, api):

@@ -1,6 +1,6 @@
 """The contract holds when schemathesis' own CLI runs it, as the README tells a user to.
 
-Both documents, every check, against a real mock. Fewer examples than the README's 200 keep CI
+Every document, every check, against a real mock. Fewer examples than the README's 200 keep CI
 within a few minutes; the seed is printed in the output of a failing run to reproduce it.
 """
 
@@ -41,8 +41,9 @@ def st_run(spec: Path, base_url: str, cwd: Path, *options: str, max_examples: in
     return result.stdout
 
 
-@pytest.mark.parametrize(("spec", "max_examples"), [(contract.API_SPEC, 60), (contract.CONTROL_SPEC, 100)],
-                         ids=["pancake.yaml", "control.yaml"])
+@pytest.mark.parametrize(("spec", "max_examples"), [(contract.API_SPEC, 60), (contract.CONTROL_SPEC, 100),
+                                                     (contract.PAGES_SPEC, 100)],
+                         ids=["pancake.yaml", "control.yaml", "pages.yaml"])
 def test_st_run_passes_every_check(mock, spec, max_examples, tmp_path):
     """Exactly the plain command, with no configuration of ours."""
     st_run(spec, mock.base_url, tmp_path, max_examples=max_examples)

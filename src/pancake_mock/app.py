@@ -17,7 +17,7 @@ from connexion.middleware.routing import RoutingMiddleware, RoutingOperation
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 from connexion.spec import OpenAPISpecification
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import DEFAULT_PORT, contract
@@ -29,7 +29,7 @@ from .adapters.store import SqlTransaction, Store, sqlite_url
 from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.orders import OrderRules
-from .wire import envelope, handlers
+from .wire import envelope, handlers, pages
 from .wire.control_guard import ControlGuard
 from .wire.credentials import Credentials
 from .wire.pipeline import Services, pipeline_middleware
@@ -172,6 +172,11 @@ class ExactRouting(RoutingMiddleware):
     def add_api(self, specification, base_path=None, arguments=None, **kwargs):
         super().add_api(specification, base_path=base_path, arguments=arguments, **kwargs)
         mount = self.router.routes[-1]  # the mount this call added
+        # connexion chains the APIs of one base path by making the new one every earlier one's
+        # fallback, so a third API would hide the second: each falls back to the next instead.
+        same_base = [route for route in self.router.routes if isinstance(route, Mount) and route.path == mount.path]
+        for earlier, later in zip(same_base, same_base[1:]):
+            earlier.app.default = later.app
         api_router = mount.app
         api_router.redirect_slashes = False
         operations: dict[str, dict[str, ASGIApp]] = {}
@@ -213,6 +218,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Catalog(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
+        pages.Pages(mock.psp, mock.base_url),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
@@ -221,12 +227,12 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
             ServerErrorMiddleware,
             ExceptionMiddleware,
             ExactRouting,
-            pipeline_middleware(operations, services),  # answers every operation of the contracts
+            pipeline_middleware(operations, services, pages.refusals()),  # answers every operation of the contracts
             LifespanMiddleware,
             ContextMiddleware,
         ],
     )
-    for spec in (contract.API_SPEC, contract.CONTROL_SPEC):
+    for spec in (contract.API_SPEC, contract.CONTROL_SPEC, contract.PAGES_SPEC):
         # connexion resolves each operationId to a function of its Flask app; the pipeline answers first.
         # Both are served from the root: Flask needs each blueprint named apart.
         app.add_api(contract.load(spec), name=spec.stem, resolver=Resolver(function_resolver=lambda _id: _unreachable))

@@ -27,6 +27,7 @@ _HERE = Path(__file__).resolve().parent
 SPEC_DIR = next(p for p in (_HERE / "openapi", _HERE.parents[1] / "openapi") if p.is_dir())
 API_SPEC = SPEC_DIR / "pancake.yaml"
 CONTROL_SPEC = SPEC_DIR / "control.yaml"
+PAGES_SPEC = SPEC_DIR / "pages.yaml"
 
 # The seed's create-order error table (status, errors[0].message), verbatim: a hard contract.
 SEED_ERRORS: tuple[tuple[int, str], ...] = (

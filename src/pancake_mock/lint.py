@@ -2,8 +2,8 @@
 
 openapi-spec-validator checks each document but misses dangling `$ref`s, link operationIds and
 security names that name nothing, so those are checked here, with two house rules on top: every
-error response uses the ErrorEnvelope, and every row of the seed's create-order error table is
-documented. One `Problem` per finding, each printable as one line.
+error response uses the ErrorEnvelope (an HTML page's error is a page), and every row of the
+seed's create-order error table is documented. One `Problem` per finding, each printable as one line.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from referencing.exceptions import Unresolvable
 
 from . import contract
 
-DEFAULT_PATHS = (contract.API_SPEC, contract.CONTROL_SPEC)
+DEFAULT_PATHS = (contract.API_SPEC, contract.CONTROL_SPEC, contract.PAGES_SPEC)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ENVELOPE_POINTER = "/components/schemas/ErrorEnvelope"
 SEED_PATH = "/v1/actions/onetime-order/create-order"
@@ -206,6 +206,9 @@ def _uses_envelope(response: object, file: Path, files: _Files) -> bool | None:
     if resolved is None:
         return None
     file, response = resolved
+    content = _get(response, "content")
+    if isinstance(content, dict) and list(content) == ["text/html"]:
+        return True  # a buyer's page answers its errors as pages (openapi/pages.yaml)
     ref = _get(response, "content", "application/json", "schema", "$ref")
     if not isinstance(ref, str):
         return False

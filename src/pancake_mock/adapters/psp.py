@@ -19,10 +19,11 @@ from sqlalchemy import Integer, bindparam, delete, insert, select, update
 
 from .. import codec
 from ..domain.commands import SetPspFaults
-from ..domain.ports import PspCheckoutRequest
+from ..domain.model import CardInfo
+from ..domain.ports import PspCheckout, PspCheckoutRequest
 from .schema import psp_calls, psp_checkouts, psp_faults
 from .sql import Statement
-from .store import SqlTransaction, after_key
+from .store import SqlTransaction, after_key, storable_text
 
 
 def _binds(table: Any, names: list[str]) -> dict:
@@ -38,6 +39,12 @@ FAIL_NEXT_DRAWN = Statement(update(psp_faults).values(fail_next=psp_faults.c.fai
 PROBABILITY_DRAWN = Statement(update(psp_faults).values(draws=bindparam("draws", type_=Integer())))
 OPEN_CHECKOUT = Statement(insert(psp_checkouts).values(
     _binds(psp_checkouts, ["token", "payment_id", "request", "status", "created_at"])))
+CHECKOUT = Statement(select(psp_checkouts.c.payment_id, psp_checkouts.c.request, psp_checkouts.c.status,
+                            psp_checkouts.c.created_at, psp_checkouts.c.challenge)
+                     .where(psp_checkouts.c.token == bindparam("token", type_=psp_checkouts.c.token.type)))
+UPDATE_CHECKOUT = Statement(update(psp_checkouts)
+                            .where(psp_checkouts.c.token == bindparam("token", type_=psp_checkouts.c.token.type))
+                            .values(_binds(psp_checkouts, ["status", "challenge"])))
 JOURNAL_CALL = Statement(insert(psp_calls).values(
     _binds(psp_calls, ["at", "operation", "request", "outcome", "reason", "checkout_url"])))
 CALL_FIELDS = [column.key for column in psp_calls.columns]
@@ -97,6 +104,25 @@ class FakePsp:
                                   "outcome": "failed" if reason else "succeeded", "reason": reason,
                                   "checkout_url": url})
         return url
+
+    def checkout(self, tx: SqlTransaction, token: str) -> PspCheckout | None:
+        found = tx.rows(CHECKOUT, {"token": token}) if storable_text(token) else []
+        if not found:
+            return None
+        payment_id, request, status, created_at, challenge = found[0]
+        return PspCheckout(token=token, payment_id=payment_id, order_id=request["orderId"], status=status,
+                           created_at=created_at, challenge=challenge)
+
+    def update_checkout(self, tx: SqlTransaction, checkout: PspCheckout) -> None:
+        tx.execute(UPDATE_CHECKOUT, {"token": checkout.token, "status": checkout.status,
+                                     "challenge": checkout.challenge})
+
+    def journal_charge(self, tx: SqlTransaction, checkout: PspCheckout, card: CardInfo, reason: str | None,
+                       now: datetime) -> None:
+        tx.execute(JOURNAL_CALL, {"at": now, "operation": "charge",
+                                  "request": {"token": checkout.token, "card": codec.dump(card)},
+                                  "outcome": "failed" if reason else "succeeded", "reason": reason,
+                                  "checkout_url": f"{self.base_url}/psp/checkout/{checkout.token}"})
 
     @staticmethod
     def _draw_failure(tx: SqlTransaction) -> str | None:

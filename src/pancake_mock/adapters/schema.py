@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from .. import codec
-from ..domain.model import PriceInfo, SessionOptions
+from ..domain.model import CardInfo, Challenge, PriceInfo, SessionOptions
 from ..domain.tax.model import BillingDetail, TaxResult
 
 
@@ -195,6 +195,10 @@ payments = Table(
     Column("currency", String, nullable=False),
     Column("amount", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The card a settled payment was made with (never its number), and why a failed one failed.
+    Column("card", Typed(CardInfo)),
+    Column("failure_reason", String),
+    Column("updated_at", UtcDateTime),
 )
 idempotency_keys = Table(
     "idempotency_keys",
@@ -253,4 +257,6 @@ psp_checkouts = Table(
     Column("request", JSON, nullable=False),
     Column("status", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # A 3-D Secure challenge waiting for the buyer: the card and what it ends in.
+    Column("challenge", Typed(Challenge)),
 )

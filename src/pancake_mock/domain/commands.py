@@ -124,3 +124,24 @@ class SetPspFaults:
     fail_probability: float = 0.0
     seed: int | None = None
     latency_ms: int = 0
+
+
+# The buyers' pages (openapi/pages.yaml).
+@dataclass(frozen=True)
+class ShowPaymentPage:
+    token: str
+
+
+@dataclass(frozen=True)
+class SubmitPayment:
+    token: str
+    card_number: str = ""
+    card_expiry: str = ""
+    card_cvc: str = ""
+    cardholder_name: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerChallenge:
+    token: str
+    outcome: str  # complete | fail

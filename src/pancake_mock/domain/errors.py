@@ -47,6 +47,8 @@ NOT_FOUND = Problem(404, "Not found", "gateway")
 METHOD_NOT_ALLOWED = Problem(405, "Method not allowed", "gateway")
 PAYLOAD_TOO_LARGE = Problem(413, "Request body too large", "gateway")
 UNSUPPORTED_MEDIA_TYPE = Problem(415, "Content-Type must be application/json", "gateway")
+UNSUPPORTED_FORM_TYPE = Problem(415, "Content-Type must be application/x-www-form-urlencoded", "gateway")
+INVALID_FORM = Problem(400, "Invalid form body: URL-encoded UTF-8 text expected", "gateway")
 INTERNAL = Problem(500, "Internal server error", "gateway")
 HEADERS_TOO_LARGE = Problem(431, "Request headers too large", "gateway")
 CONTROL_TOKEN_REQUIRED = Problem(401, "The control plane needs a valid X-Control-Token from this address", "user")
@@ -99,3 +101,18 @@ TAX_ID_REQUIRED = Problem(400, "taxId is required for EU business purchases", "o
 INVALID_TAX_ID = Problem(400, "Invalid taxId: not a valid VAT number for {country}", "order")
 TAX_ID_COUNTRY_MISMATCH = Problem(400, "taxId does not belong to billing country {country}", "order")
 TAX_DATE_NOT_COVERED = Problem(400, "No tax rates are recorded before {first}: the mock's clock is set earlier", "order")
+
+# Payments: why the PSP's payment page refused a card (failureReason), and its inline errors, as
+# the buyer reads them.
+DECLINE_REASONS = {
+    "card_declined": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "incorrect_cvc": "Your card's security code is incorrect.",
+    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
+    "authentication_failed": "We are unable to authenticate your payment method. Choose another one.",
+}
+CARD_NUMBER_INVALID = "Your card number is invalid."
+CARD_EXPIRY_INVALID = "Your card's expiration date is incomplete: MM/YY."
+CARD_EXPIRED = "Your card's expiration date is in the past."
+CARD_CVC_INVALID = "Your card's security code is incomplete."

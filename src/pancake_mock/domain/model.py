@@ -145,14 +145,35 @@ class Order:
     checkout_url: str | None = None
 
 
+@dataclass(frozen=True)
+class CardInfo:
+    """What is kept of a card: never its number or CVC."""
+
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
 @dataclass
 class Payment:
     id: str
     order_id: str
-    status: str
+    status: str  # pending | succeeded | failed | canceled
     currency: str
     amount: str
     created_at: datetime
+    card: CardInfo | None = None
+    failure_reason: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A 3-D Secure challenge the buyer has yet to answer: the card, and its outcome once passed."""
+
+    card: CardInfo
+    failure_reason: str | None  # None: passing the challenge pays
 
 
 @dataclass

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from .model import CardInfo, Challenge
+
 T = TypeVar("T")
 
 
@@ -45,7 +47,28 @@ class PspCheckoutRequest:
     description: str
 
 
+@dataclass(frozen=True)
+class PspCheckout:
+    """The PSP's hosted checkout of one order, found by the token in its URL."""
+
+    token: str
+    payment_id: str  # the payment it was opened for
+    order_id: str
+    status: str  # open | completed
+    created_at: datetime
+    challenge: Challenge | None = None
+
+
 class Psp(Protocol):
     def create_checkout(self, tx: Transaction, request: PspCheckoutRequest, now: datetime) -> str | None:
         """The URL of a hosted checkout created in the caller's transaction, or None when the PSP
         declined (the transaction then holds only the PSP's record of the declined call)."""
+
+    def checkout(self, tx: Transaction, token: str) -> PspCheckout | None: ...
+
+    def update_checkout(self, tx: Transaction, checkout: PspCheckout) -> None:
+        """Write back the checkout's status and challenge."""
+
+    def journal_charge(self, tx: Transaction, checkout: PspCheckout, card: CardInfo, reason: str | None,
+                       now: datetime) -> None:
+        """Record a charge of the card (its failure reason, or None when it succeeded)."""

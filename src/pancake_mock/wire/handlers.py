@@ -25,11 +25,12 @@ YEARS = range(1970, 3000)  # where business time may go; far enough for any test
 
 
 def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None,
-              draft: str | None = None):
+              draft: str | None = None, refusal: str | None = None):
     """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes;
-    `draft` names the group's method that reads ahead on a snapshot, outside the writer (pipeline.Handler)."""
+    `draft` names the group's method that reads ahead on a snapshot, outside the writer;
+    `refusal` the group's method that answers a refusal outside the JSON envelope (pipeline.Handler)."""
     def mark(method):
-        method.operation = (command, writes, latency, draft)
+        method.operation = (command, writes, latency, draft, refusal)
         return method
     return mark
 
@@ -41,9 +42,9 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
         for name in dir(group):
             method = getattr(group, name)
             if hasattr(method, "operation"):
-                command, writes, latency, draft = method.operation
+                command, writes, latency, draft, refusal = method.operation
                 found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency,
-                                                   draft and getattr(group, draft))
+                                                   draft and getattr(group, draft), refusal and getattr(group, refusal))
     return found
 
 

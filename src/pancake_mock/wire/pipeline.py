@@ -43,6 +43,7 @@ from .envelope import error_body
 
 MAX_BODY = 1024 * 1024
 JSON_TYPES = ("application/json", "+json")
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Handler:
     # `draft(tx, command, now)`: what a write can read and work out on a snapshot before its unit of
     # work takes the writer; the handler checks that it still holds (Call.draft).
     draft: t.Callable[[SqlTransaction, t.Any, datetime], t.Any] | None = None
+    # How a refusal is answered when not in the API's JSON envelope (the buyers' HTML pages).
+    refusal: t.Callable[[errors.ApiError], Response] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,14 +119,14 @@ class Operation:
         self.requirements = [frozenset(requirement) for requirement in operation.security or ()]
         self.parameters = Parameters(operation.parameters)
         self.idempotent = any(p["name"].lower() == "x-idempotency-key" for p in operation.parameters)
-        self.body = Body(operation.body_schema()) if operation.request_body else None
+        self.body = Body(operation.body_schema(), operation.consumes) if operation.request_body else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             request = Request(scope, await read_body(receive))  # 1. read
             response = await self.handle(request)
         except errors.ApiError as error:
-            response = error_response(error)
+            response = self.handler.refusal(error) if self.handler.refusal else error_response(error)
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -214,6 +217,8 @@ class Operation:
 
     def respond(self, call: Call, command: t.Any, keep: t.Callable[[str], None] | None = None) -> Response:
         view = self.handler.run(call, command)  # 6. handle
+        if isinstance(view, Response):  # a page, rendered by its handler
+            return view
         body = codec.to_json(view)
         if keep is not None:
             keep(body)
@@ -251,17 +256,25 @@ def _typed(text: str, schema: dict[str, t.Any]) -> t.Any:
 
 
 class Body:
-    def __init__(self, schema: dict[str, t.Any]):
+    def __init__(self, schema: dict[str, t.Any], media_types: list[str]):
         self.schema = validation.Schema(schema)
         # The contract's top-level defaults, filled in as the command is built.
         self.defaults = {name: s["default"] for name, s in schema.get("properties", {}).items() if "default" in s}
+        self.form = FORM_TYPE in media_types  # an HTML form's body, not JSON
+        self.fields = frozenset(schema.get("properties", {}))
 
     def read(self, request: Request) -> dict[str, t.Any]:
-        # No Content-Type (what `requests.post(data=...)` sends) is read as JSON; another type is refused.
+        # No Content-Type (what `requests.post(data=...)` sends) is read as the operation's type;
+        # another type is refused.
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type and not content_type.endswith(JSON_TYPES):
+        if self.form:
+            if content_type and content_type != FORM_TYPE:
+                raise errors.UNSUPPORTED_FORM_TYPE.error()
+            body: t.Any = validation.parse_form(request.body, self.fields)
+        elif content_type and not content_type.endswith(JSON_TYPES):
             raise errors.UNSUPPORTED_MEDIA_TYPE.error()
-        body = validation.parse_json(request.body)
+        else:
+            body = validation.parse_json(request.body)
         self.schema.check(body)
         return {**self.defaults, **body}
 
@@ -285,8 +298,11 @@ class PipelineAPI(RoutedAPI[Operation]):
         return Operation(operation, self.handlers[operation.operation_id], self.services)
 
 
-def pipeline_middleware(handlers: t.Mapping[str, Handler], services: Services) -> type[RoutedMiddleware]:
-    """The middleware class, bound to this mock's handlers and services (connexion instantiates it)."""
+def pipeline_middleware(handlers: t.Mapping[str, Handler], services: Services,
+                        refusals: t.Mapping[str, t.Callable[[errors.ApiError], Response]]) -> type[RoutedMiddleware]:
+    """The middleware class, bound to this mock's handlers and services (connexion instantiates it).
+    `refusals` answers a path that no operation matches by its first segment ("/psp": an HTML page),
+    as the operations under it answer theirs; any other path gets the JSON envelope."""
 
     class PipelineMiddleware(RoutedMiddleware[PipelineAPI]):
         api_cls = PipelineAPI
@@ -301,7 +317,8 @@ def pipeline_middleware(handlers: t.Mapping[str, Handler], services: Services) -
                 # No operation of the contracts matches (e.g. a path parameter with a control
                 # character, which starlette's `$` can half-match before a trailing newline):
                 # nothing behind this stage may answer it.
-                await error_response(errors.NOT_FOUND.error())(scope, receive, send)
+                refuse = refusals.get("/" + scope["path"].split("/", 2)[1], error_response)
+                await refuse(errors.NOT_FOUND.error())(scope, receive, send)
                 return
             await super().__call__(scope, receive, send)
 

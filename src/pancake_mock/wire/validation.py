@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import typing as t
+from urllib.parse import parse_qsl
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
@@ -43,6 +44,16 @@ def parse_json(raw: bytes) -> t.Any:
     if not _storable(body):
         raise errors.INVALID_TEXT.error()
     return body
+
+
+def parse_form(raw: bytes, declared: t.Container[str]) -> dict[str, str]:
+    """The declared fields of an HTML form (`application/x-www-form-urlencoded`): a browser may send
+    others (a button's name), which mean nothing here; a repeated name keeps its last value."""
+    try:
+        fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        raise errors.INVALID_FORM.error() from None
+    return {name: value for name, value in fields if name in declared}
 
 
 def _storable(value: t.Any) -> bool:

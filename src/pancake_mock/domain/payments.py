@@ -1,0 +1,122 @@
+"""Paying an order on the PSP's hosted page: the one place a payment settles and an order completes.
+
+A one-time order is `pending` until a payment succeeds (`completed`) or it is canceled. Each
+charge of a card settles the order's pending payment: `succeeded` (the order completes and the
+checkout closes) or `failed` with its reason (the order stays pending and the next card gets a
+new payment). A closed, canceled or expired checkout charges nothing, so a second submission of
+the same form is answered, not charged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from . import cards, errors
+from .model import CardInfo, Challenge, CheckoutSession, Order, Payment, Store
+from .money import display
+from .ports import Psp, PspCheckout, Transaction
+
+# How long a hosted checkout takes payments, as a real PSP's session does.
+PAYMENT_WINDOW = timedelta(hours=24)
+
+PAYABLE = "payable"
+CHALLENGED = "challenged"  # a 3-D Secure challenge waits for the buyer
+PAID = "paid"
+CANCELED = "canceled"
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class PaymentPage:
+    """What the payment page shows, and in which state the checkout is."""
+
+    checkout: PspCheckout
+    order: Order
+    store: Store
+    product_name: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of a card submitted (or a challenge answered) on the page."""
+
+    page: PaymentPage
+    payment: Payment | None = None  # the payment settled by this attempt
+    problems: dict[str, str] = field(default_factory=dict)  # inline errors: nothing was charged
+
+    @property
+    def succeeded(self) -> bool:
+        return self.payment is not None and self.payment.status == "succeeded"
+
+
+def payment_page(tx: Transaction, psp: Psp, token: str, now: datetime) -> PaymentPage:
+    checkout = psp.checkout(tx, token)
+    order = tx.get(Order, checkout.order_id) if checkout else None
+    store = tx.get(Store, order.store_id) if order else None
+    if checkout is None or order is None or store is None:
+        raise errors.NOT_FOUND.error()
+    return PaymentPage(checkout, order, store, _product_name(tx, order), _state(checkout, order, now))
+
+
+def pay(tx: Transaction, psp: Psp, token: str, entry: cards.CardEntry, now: datetime) -> Attempt:
+    page = payment_page(tx, psp, token, now)
+    if page.state != PAYABLE:
+        return Attempt(page)
+    card = cards.read_card(entry, now.date())
+    if isinstance(card, dict):
+        return Attempt(page, problems=card)
+    if card.outcome == cards.CHALLENGE:
+        checkout = replace(page.checkout, challenge=Challenge(
+            card.info, None if card.then == cards.SUCCEEDS else card.then))
+        psp.update_checkout(tx, checkout)
+        return Attempt(replace(page, checkout=checkout, state=CHALLENGED))
+    return _settle(tx, psp, page, card.info, None if card.outcome == cards.SUCCEEDS else card.outcome, now)
+
+
+def answer_challenge(tx: Transaction, psp: Psp, token: str, passed: bool, now: datetime) -> Attempt:
+    """The buyer completed or failed the 3-D Secure challenge of the card they submitted."""
+    page = payment_page(tx, psp, token, now)
+    challenge = page.checkout.challenge
+    if page.state != CHALLENGED or challenge is None:
+        return Attempt(page)
+    page = replace(page, checkout=replace(page.checkout, challenge=None), state=PAYABLE)
+    return _settle(tx, psp, page, challenge.card, challenge.failure_reason if passed else "authentication_failed", now)
+
+
+def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason: str | None,
+            now: datetime) -> Attempt:
+    order, checkout = page.order, page.checkout
+    payment = tx.get(Payment, order.payment_id)
+    if payment is None or payment.status != "pending":  # an earlier card failed: this one is a new payment
+        payment = Payment(id=tx.new_id("PAY"), order_id=order.id, status="pending", currency=order.currency,
+                          amount=display(order.price_snapshot.total, order.currency), created_at=now)
+        tx.add(payment)
+        order.payment_id = payment.id
+        tx.save(order, "payment_id")
+    payment.status = "failed" if reason else "succeeded"
+    payment.card, payment.failure_reason, payment.updated_at = card, reason, now
+    tx.save(payment, "status", "card", "failure_reason", "updated_at")
+    psp.journal_charge(tx, checkout, card, reason, now)
+    if reason is None:
+        order.status = "completed"
+        tx.save(order, "status")
+        checkout = replace(checkout, status="completed")
+    psp.update_checkout(tx, checkout)
+    return Attempt(replace(page, checkout=checkout, order=order, state=_state(checkout, order, now)), payment)
+
+
+def _state(checkout: PspCheckout, order: Order, now: datetime) -> str:
+    if order.status == "completed":
+        return PAID
+    if order.status == "canceled":
+        return CANCELED
+    if now >= checkout.created_at + PAYMENT_WINDOW:
+        return EXPIRED
+    return CHALLENGED if checkout.challenge is not None else PAYABLE
+
+
+def _product_name(tx: Transaction, order: Order) -> str:
+    session = tx.get(CheckoutSession, order.checkout_session_id)
+    return session.options.product_name if session else ""

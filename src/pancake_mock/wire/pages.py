@@ -1,0 +1,152 @@
+"""The buyers' HTML pages (openapi/pages.yaml): the fake PSP's payment page and its 3-D Secure step.
+
+Handlers as for the API (typed command in, domain call, view out); the view is a rendered page.
+Templates escape everything they show (store and product names, emails are merchants' and
+buyers' text), and every page is sent with a Content-Security-Policy that allows only its own
+stylesheet and forms posted back to the mock (and, after paying, the merchant's success URL).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import contract
+from ..adapters.psp import FakePsp
+from ..domain import cards, commands, errors, payments
+from ..domain.money import display
+from .handlers import operation
+from .pipeline import Call
+
+TEMPLATES = Path(__file__).parent / "templates"
+CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8")
+_CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+_ENVIRONMENT = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+# Declines answer 402 and inline errors 422, so a plain-HTTP test can tell outcomes apart by status.
+DECLINED, INVALID = 402, 422
+
+
+class Pages:
+    def __init__(self, psp: FakePsp, base_url: str):
+        self.psp = psp
+        self.base_url = base_url.rstrip("/")
+
+    @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
+    def show_payment_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
+        return self._payment_page(payments.payment_page(call.tx, self.psp, command.token, call.now))
+
+    @operation(commands.SubmitPayment, refusal="refused")
+    def submit_payment(self, call: Call, command: commands.SubmitPayment) -> Response:
+        entry = cards.CardEntry(command.card_number, command.card_expiry, command.card_cvc, command.cardholder_name)
+        return self._after(payments.pay(call.tx, self.psp, command.token, entry, call.now), entry)
+
+    @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
+    def show_challenge_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
+        page = payments.payment_page(call.tx, self.psp, command.token, call.now)
+        challenge = page.checkout.challenge
+        if page.state != payments.CHALLENGED or challenge is None:
+            return self._payment_page(page)
+        return _render("challenge.html", payments.CHALLENGED, 200, self._form_origins(page),
+                       store_name=page.store.name, total=_money(page.order.price_snapshot.total, page.order.currency),
+                       currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
+                       action=f"/psp/checkout/{page.checkout.token}/challenge")
+
+    @operation(commands.AnswerChallenge, refusal="refused")
+    def answer_challenge(self, call: Call, command: commands.AnswerChallenge) -> Response:
+        passed = command.outcome == "complete"
+        return self._after(payments.answer_challenge(call.tx, self.psp, command.token, passed, call.now))
+
+    @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
+    def show_thank_you_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
+        page = payments.payment_page(call.tx, self.psp, command.token, call.now)
+        order = page.order
+        return _render("complete.html", page.state, 200, (), store_name=page.store.name,
+                       product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
+                       total=_money(order.price_snapshot.total, order.currency), currency=order.currency)
+
+    @staticmethod
+    def refused(error: errors.ApiError) -> Response:
+        return _render("error.html", "error", error.status, (), code=error.status, message=error.message)
+
+    def _after(self, attempt: payments.Attempt, entry: cards.CardEntry | None = None) -> Response:
+        page = attempt.page
+        if attempt.succeeded:
+            return RedirectResponse(self._success_url(page, attempt.payment.id), status_code=303)
+        if page.state == payments.CHALLENGED:
+            return RedirectResponse(f"{self.base_url}/psp/checkout/{page.checkout.token}/challenge", status_code=303)
+        if attempt.payment is not None:  # declined
+            reason = errors.DECLINE_REASONS[attempt.payment.failure_reason]
+            return self._payment_page(page, DECLINED, decline=reason)
+        if attempt.problems:
+            return self._payment_page(page, INVALID, entry=entry, problems=attempt.problems)
+        return self._payment_page(page)  # nothing to charge: the page says why
+
+    def _payment_page(self, page: payments.PaymentPage, status: int = 200, *, decline: str | None = None,
+                      entry: cards.CardEntry | None = None, problems: dict[str, str] | None = None) -> Response:
+        order = page.order
+        snapshot = order.price_snapshot
+        continue_url = self._success_url(page, order.payment_id) if page.state == payments.PAID else None
+        return _render(
+            "payment.html", page.state, status, self._form_origins(page),
+            store_name=page.store.name, product_name=page.product_name, buyer_email=order.buyer_email,
+            currency=order.currency, subtotal=_money(snapshot.subtotal, order.currency),
+            total=_money(snapshot.total, order.currency),
+            tax_lines=[{"name": line.name, "jurisdiction": line.jurisdiction, "rate": _percent(line.rate),
+                        "amount": _money(line.amount, order.currency)} for line in snapshot.lines],
+            action=f"/psp/checkout/{page.checkout.token}", decline=decline,
+            entry=entry or cards.CardEntry(), problems=problems or {}, test_cards=cards.TEST_CARDS,
+            continue_url=continue_url)
+
+    def _success_url(self, page: payments.PaymentPage, payment_id: str | None) -> str:
+        """Where a paid order goes: the order's success URL with `orderId` and `paymentId` added, else ours."""
+        if page.order.success_url is None:
+            return f"{self.base_url}/psp/checkout/{page.checkout.token}/complete"
+        parts = urlsplit(page.order.success_url)
+        added = urlencode({"orderId": page.order.id, "paymentId": payment_id or ""})
+        return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
+
+    def _form_origins(self, page: payments.PaymentPage) -> tuple[str, ...]:
+        # Browsers hold the redirect after a form post to form-action too.
+        origins = [self.base_url]
+        if page.order.success_url:
+            parts = urlsplit(page.order.success_url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return tuple(origins)
+
+
+def refusals() -> dict[str, object]:
+    """How a path under the pages' first segments is refused when no page matches it: as a page."""
+    return dict.fromkeys({"/" + path.split("/")[1] for path in contract.load(contract.PAGES_SPEC)["paths"]},
+                         Pages.refused)
+
+
+def _render(template: str, state: str, status: int, form_origins: tuple[str, ...], **values: object) -> Response:
+    html = _ENVIRONMENT.get_template(template).render(css=Markup(CSS), state=state, **values)
+    policy = "; ".join((
+        "default-src 'none'",
+        f"style-src 'sha256-{_CSS_HASH}'",
+        "form-action 'self' " + " ".join(form_origins) if form_origins else "form-action 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ))
+    return HTMLResponse(html, status, headers={
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    })
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return display(amount, currency)
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}"
