@@ -239,3 +239,21 @@ def test_a_page_path_no_operation_matches_is_refused_as_a_page(server):
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
     api_path = requests.post(server.base_url + "/v1/actions/nothing-here", json={}, timeout=10)
     assert api_path.status_code == 404 and api_path.headers["content-type"] == "application/json"
+
+
+def test_the_hosted_checkout_page_is_served_with_a_token_that_orders_the_session(api, server):
+    answer = api.signed("/v1/actions/checkout/create-session", {"productId": api.product()["id"], "currency": "EUR"})
+    url = answer.json()["data"]["checkoutUrl"]
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and state(page) == "open"
+    assert "script-src 'sha256-" in page.headers["content-security-policy"]
+    token = re.search(r'data-token="([^"]+)"', page.text)[1]
+    session = urlsplit(url).path.rsplit("/", 1)[1]
+    ordered = api.create_order({"checkoutSessionId": session, "buyerEmail": "guest@example.com",
+                                "billingDetail": BILLING}, token)
+    assert ordered.status_code == 200
+    again = requests.get(url, timeout=10)
+    assert state(again) == "completed" and 'data-token=""' in again.text  # no token for a closed session
+    other_store = urlsplit(url).path.replace(api.stores[0]["slug"], api.stores[1]["slug"])
+    assert requests.get(server.base_url + other_store, timeout=10).status_code == 404
+    assert requests.get(url + "x", timeout=10).status_code == 404

@@ -218,7 +218,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Catalog(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
-        pages.Pages(mock.psp, mock.base_url),
+        pages.Pages(mock.psp, mock.tokens, mock.base_url),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(

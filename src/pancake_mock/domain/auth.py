@@ -11,7 +11,7 @@ from . import errors
 from .buyers import is_email, normalize_email
 from .catalog import owned_product, owned_store
 from .commands import IssueSessionToken
-from .model import ApiKey, Merchant, SessionToken, Store
+from .model import ApiKey, CheckoutSession, Merchant, SessionToken, Store
 from .ports import Transaction
 
 MERCHANT_ID = re.compile(r"^MER_[0-9A-Za-z]{22}$")
@@ -131,6 +131,15 @@ def record_token_use(tx: Transaction, token: SessionToken, now: datetime, read_b
     elif now + TOKEN_TTL[token.role] - token.expires_at >= RENEWAL_STEP:
         token.expires_at = now + TOKEN_TTL[token.role]
         tx.save(token, "expires_at")
+    return token
+
+
+def issue_guest_token(tx: Transaction, session: CheckoutSession, now: datetime) -> SessionToken:
+    """The token the hosted checkout page is served with, for a session opened without one
+    (anonymously or by store slug): a `customer` of the session's store, named after the session."""
+    token = SessionToken(id=tx.new_id("TOK"), store_id=session.store_id, buyer_identity=f"guest:{session.id}",
+                         role="customer", expires_at=now + TOKEN_TTL["customer"], created_at=now)
+    tx.add(token)
     return token
 
 

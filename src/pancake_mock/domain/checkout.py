@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -109,3 +109,23 @@ def create_session(
 
 def is_usable(session: CheckoutSession | None, now: datetime) -> bool:
     return session is not None and session.status == "open" and session.expires_at > now
+
+
+@dataclass(frozen=True)
+class CheckoutPage:
+    """What the hosted checkout page shows: the session, its store, and whether it can be ordered."""
+
+    session: CheckoutSession
+    store: Store
+    state: str  # open | completed | expired
+
+
+def checkout_page(tx: Transaction, slug: str, session_id: str, now: datetime) -> CheckoutPage:
+    """The session at `/store/{slug}/checkout/{sessionId}`: a session of another store is not there."""
+    session = tx.get(CheckoutSession, session_id)
+    store = tx.get(Store, session.store_id) if session else None
+    if session is None or store is None or store.slug != slug:
+        raise errors.NOT_FOUND.error()
+    if is_usable(session, now):
+        return CheckoutPage(session, store, "open")
+    return CheckoutPage(session, store, "completed" if session.status == "completed" else "expired")

@@ -145,3 +145,9 @@ class SubmitPayment:
 class AnswerChallenge:
     token: str
     outcome: str  # complete | fail
+
+
+@dataclass(frozen=True)
+class ShowCheckoutPage:
+    slug: str
+    session_id: str

@@ -1,9 +1,11 @@
-"""The buyers' HTML pages (openapi/pages.yaml): the fake PSP's payment page and its 3-D Secure step.
+"""The buyers' HTML pages (openapi/pages.yaml): the hosted checkout page, and the fake PSP's
+payment page with its 3-D Secure step.
 
 Handlers as for the API (typed command in, domain call, view out); the view is a rendered page.
 Templates escape everything they show (store and product names, emails are merchants' and
 buyers' text), and every page is sent with a Content-Security-Policy that allows only its own
-stylesheet and forms posted back to the mock (and, after paying, the merchant's success URL).
+stylesheet (and the checkout page's own script, calling the mock's API), and forms posted back to
+the mock (and, after paying, the merchant's success URL).
 """
 
 from __future__ import annotations
@@ -14,29 +16,68 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import pycountry
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import contract
 from ..adapters.psp import FakePsp
-from ..domain import cards, commands, errors, payments
+from ..adapters.tokens import TokenCodec
+from ..domain import auth, cards, checkout, commands, errors, payments
 from ..domain.money import display
 from .handlers import operation
 from .pipeline import Call
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8")
-_CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+CHECKOUT_SCRIPT = (TEMPLATES / "checkout.js").read_text(encoding="utf-8")
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+_CSS_HASH, _SCRIPT_HASH = _digest(CSS), _digest(CHECKOUT_SCRIPT)
+COUNTRIES = sorted(((country.alpha_2, country.name) for country in pycountry.countries), key=lambda pair: pair[1])
+# The billing form asks for a state in the US and Canada, as create-order does.
+STATES = [(code, subdivision.code.split("-", 1)[1], subdivision.name) for code in ("US", "CA")
+          for subdivision in sorted(pycountry.subdivisions.get(country_code=code), key=lambda s: s.name)]
+CLOSED_CHECKOUT = {"completed": "This checkout is complete: its order has been placed.",
+                   "expired": "This checkout has expired. Start again from the store."}
 _ENVIRONMENT = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 # Declines answer 402 and inline errors 422, so a plain-HTTP test can tell outcomes apart by status.
 DECLINED, INVALID = 402, 422
 
 
 class Pages:
-    def __init__(self, psp: FakePsp, base_url: str):
+    def __init__(self, psp: FakePsp, tokens: TokenCodec, base_url: str):
         self.psp = psp
+        self.tokens = tokens
         self.base_url = base_url.rstrip("/")
+
+    @operation(commands.ShowCheckoutPage, refusal="refused")
+    def show_checkout_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
+        page = checkout.checkout_page(call.tx, command.slug, command.session_id, call.now)
+        session = page.session
+        token = ""
+        if page.state == "open":  # the page's own token, for a session opened without one
+            guest = auth.issue_guest_token(call.tx, session, call.now)
+            token = self.tokens.encode(guest.id, guest.store_id, guest.role)
+        billing = session.billing_detail
+        options = session.options
+        return _render(
+            "checkout.html", page.state, 200, (), script=CHECKOUT_SCRIPT,
+            language=options.language, theme={True: "dark", False: "light"}.get(options.dark_mode),
+            store_name=page.store.name, product_name=options.product_name, amount=session.price.amount,
+            currency=session.currency, tax_note="plus tax, if any",
+            closed_message=CLOSED_CHECKOUT[page.state] if page.state != "open" else "",
+            session_id=session.id, slug=page.store.slug, environment=session.environment,
+            order_path=f"/v1/actions/{session.product_type}-order/create-order", token=token,
+            buyer_email=session.buyer_email, email_prefilled=session.buyer_email is not None,
+            countries=COUNTRIES, states=STATES, country=billing.country if billing else "US",
+            postcode=billing and billing.postcode, is_business=billing is not None and billing.is_business,
+            business_name=billing and billing.business_name, tax_id=billing and billing.tax_id)
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_payment_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
@@ -127,11 +168,14 @@ def refusals() -> dict[str, object]:
                          Pages.refused)
 
 
-def _render(template: str, state: str, status: int, form_origins: tuple[str, ...], **values: object) -> Response:
-    html = _ENVIRONMENT.get_template(template).render(css=Markup(CSS), state=state, **values)
+def _render(template: str, state: str, status: int, form_origins: tuple[str, ...], *, script: str | None = None,
+            **values: object) -> Response:
+    html = _ENVIRONMENT.get_template(template).render(css=Markup(CSS), state=state,
+                                                      script=Markup(script) if script else None, **values)
     policy = "; ".join((
         "default-src 'none'",
-        f"style-src 'sha256-{_CSS_HASH}'",
+        f"style-src {_CSS_HASH}",
+        *((f"script-src {_SCRIPT_HASH}", "connect-src 'self'") if script else ()),
         "form-action 'self' " + " ".join(form_origins) if form_origins else "form-action 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
