@@ -257,3 +257,48 @@ def test_the_hosted_checkout_page_is_served_with_a_token_that_orders_the_session
     other_store = urlsplit(url).path.replace(api.stores[0]["slug"], api.stores[1]["slug"])
     assert requests.get(server.base_url + other_store, timeout=10).status_code == 404
     assert requests.get(url + "x", timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("body, status, reason, order_status", [
+    ({}, "succeeded", None, "completed"),
+    ({"cardNumber": "5555 5555 5555 4444"}, "succeeded", None, "completed"),
+    ({"outcome": "insufficient_funds"}, "failed", "insufficient_funds", "pending"),
+    ({"cardNumber": "4000000000003220"}, "succeeded", None, "completed"),
+    ({"cardNumber": "4000000000003220", "challenge": "fail"}, "failed", "authentication_failed", "pending"),
+    ({"outcome": "authentication_failed"}, "failed", "authentication_failed", "pending"),
+])
+def test_the_control_plane_pays_an_order_without_a_browser(api, body, status, reason, order_status):
+    created = order(api)
+    paid = api.control("POST", f"/orders/{created['orderId']}/pay", json=body)
+    assert (paid["payment"]["status"], paid["payment"]["failureReason"]) == (status, reason)
+    assert paid["order"]["status"] == order_status
+    if "cardNumber" in body:
+        assert paid["payment"]["card"]["last4"] == body["cardNumber"].replace(" ", "")[-4:]
+    detail = api.control("GET", f"/orders/{created['orderId']}")
+    assert [p["status"] for p in detail["payments"]] == [status]
+
+
+def test_an_order_s_payments_are_listed_oldest_first(api):
+    created = order(api)
+    pay(created["checkoutUrl"], "4000000000000002")
+    pay(created["checkoutUrl"], "4242424242424242")
+    detail = api.control("GET", f"/orders/{created['orderId']}")
+    assert [(p["status"], p["failureReason"], p["card"]["last4"]) for p in detail["payments"]] == [
+        ("failed", "card_declined", "0002"), ("succeeded", None, "4242")]
+    assert detail["paymentId"] == detail["payments"][-1]["id"]
+
+
+def test_the_control_plane_refuses_what_the_page_would(api, server):
+    created = order(api)
+    refused = api.send("POST", f"/_mock/orders/{created['orderId']}/pay", json={"cardNumber": "4242424242424241"},
+                       headers=api.control_headers)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["message"] == "Invalid card: Your card number is invalid."
+    both = api.send("POST", f"/_mock/orders/{created['orderId']}/pay", headers=api.control_headers,
+                    json={"cardNumber": "4242424242424242", "outcome": "succeeded"})
+    assert (both.status_code, both.json()["errors"][0]["message"]) == (
+        400, "Invalid body: cardNumber and outcome are mutually exclusive")
+    api.control("POST", f"/orders/{created['orderId']}/pay", json={})
+    again = api.send("POST", f"/_mock/orders/{created['orderId']}/pay", json={}, headers=api.control_headers)
+    assert (again.status_code, again.json()["errors"][0]["message"]) == (409, "Order cannot be paid, current status: completed")
+    unknown = api.send("POST", "/_mock/orders/ORD_x/pay", json={}, headers=api.control_headers)
+    assert unknown.status_code == 404

@@ -103,9 +103,18 @@ def test_a_failed_request_changes_nothing(api):
 
 
 @pytest.mark.parametrize("raw", [b'{"checkoutSessionId": "cs_\\u0000x"}', b'{"checkoutSessionId": "\\ud8d7"}',
-                                 b'{"checkoutSessionId": "cs_1", "\\u0000": 1}'])
+                                 b'{"checkoutSessionId": "cs_1", "billingDetail": {"country": "\\ud8d7", "isBusiness": false}}'])
 def test_text_no_store_can_hold_is_a_400(api, raw):
     assert error_of(api.create_order({}, raw=raw)) == (400, "Invalid JSON body: text must be Unicode without NUL characters")
+
+
+def test_what_the_contract_has_no_place_for_is_ignored_whatever_it_holds(api):
+    """The contract allows undeclared properties, and nothing reads them: their text may be anything."""
+    session = api.create_session()
+    body = {"checkoutSessionId": session, "buyerEmail": "a@b.co", "billingDetail": {"country": "DE", "isBusiness": False,
+            "\x00odd": "\ud8d7"}, "\x00": ["\x00"]}
+    answer = api.create_order(None, raw=json.dumps(body).encode())
+    assert answer.status_code == 200, answer.text
 
 
 def test_control_plane_lookups_with_unstorable_text_find_nothing(api):

@@ -249,3 +249,25 @@ test("SDK surfaces the server's 400 for an unsupported currency as WaffoPancakeE
     });
   }
 });
+
+test("customer.cancelOnetimeOrder cancels the buyer's pending order, with the server's errors", async () => {
+  const buyer = opaqueBuyer();
+  const { token } = await client.auth.issueSessionToken({ storeId: stores[0].id, buyerIdentity: buyer });
+  const session = await client.checkout.createSession({ productId: seededProduct("onetime", 0).id, currency: "EUR" });
+  const order = await assertOrderCreated(token, { checkoutSessionId: session.sessionId, buyerEmail: "sdk@example.com",
+                                                  billingDetail: DE_B2C });
+
+  const other = await client.auth.issueSessionToken({ storeId: stores[0].id, buyerIdentity: opaqueBuyer() });
+  await assert.rejects(() => client.customer(other.token, { environment: "test" }).cancelOnetimeOrder({ orderId: order.id }),
+    (error) => error instanceof WaffoPancakeError && error.status === 403
+      && error.errors[0].message === "Order does not belong to user");
+
+  const customer = client.customer(token, { environment: "test" });
+  const canceled = await customer.cancelOnetimeOrder({ orderId: order.id });
+  assert.equal(canceled.orderId, order.id);
+  assert.equal(canceled.status, "canceled");
+  assert.equal((await ordersOf(session.sessionId))[0].status, "canceled");
+  await assert.rejects(() => customer.cancelOnetimeOrder({ orderId: order.id }),
+    (error) => error instanceof WaffoPancakeError && error.status === 400
+      && error.errors[0].message === "Order cannot be canceled, current status: canceled");
+});

@@ -13,13 +13,14 @@ import secrets
 from dataclasses import asdict, fields
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, delete, insert, select, update
 
 from .. import codec
 from ..domain.commands import SetPspFaults
-from ..domain.model import CardInfo
+from ..domain.model import CardInfo, Order
 from ..domain.ports import PspCheckout, PspCheckoutRequest
 from .schema import psp_calls, psp_checkouts, psp_faults
 from .sql import Statement
@@ -30,6 +31,7 @@ def _binds(table: Any, names: list[str]) -> dict:
     return {table.c[name]: bindparam(name, type_=table.c[name].type) for name in names}
 
 
+CHECKOUT_PATH = "/psp/checkout/"  # + token: the payment page (openapi/pages.yaml)
 PLAN_FIELDS = [field.name for field in fields(SetPspFaults)]
 PLAN = Statement(select(*(psp_faults.c[name] for name in PLAN_FIELDS), psp_faults.c.draws))  # the plan, then its draws
 CLEAR_PLAN = Statement(delete(psp_faults))
@@ -97,7 +99,7 @@ class FakePsp:
         url = None
         if reason is None:
             token = secrets.token_urlsafe(18)
-            url = f"{self.base_url}/psp/checkout/{token}"
+            url = f"{self.base_url}{CHECKOUT_PATH}{token}"
             tx.execute(OPEN_CHECKOUT, {"token": token, "payment_id": request.payment_id, "request": sent,
                                        "status": "open", "created_at": now})
         tx.execute(JOURNAL_CALL, {"at": now, "operation": "create_checkout", "request": sent,
@@ -113,6 +115,11 @@ class FakePsp:
         return PspCheckout(token=token, payment_id=payment_id, order_id=request["orderId"], status=status,
                            created_at=created_at, challenge=challenge)
 
+    def checkout_of(self, tx: SqlTransaction, order: Order) -> PspCheckout | None:
+        # By the URL's path: the mock may since have moved to another port.
+        path = urlsplit(order.checkout_url or "").path
+        return self.checkout(tx, path.removeprefix(CHECKOUT_PATH)) if path.startswith(CHECKOUT_PATH) else None
+
     def update_checkout(self, tx: SqlTransaction, checkout: PspCheckout) -> None:
         tx.execute(UPDATE_CHECKOUT, {"token": checkout.token, "status": checkout.status,
                                      "challenge": checkout.challenge})
@@ -122,7 +129,7 @@ class FakePsp:
         tx.execute(JOURNAL_CALL, {"at": now, "operation": "charge",
                                   "request": {"token": checkout.token, "card": codec.dump(card)},
                                   "outcome": "failed" if reason else "succeeded", "reason": reason,
-                                  "checkout_url": f"{self.base_url}/psp/checkout/{checkout.token}"})
+                                  "checkout_url": f"{self.base_url}{CHECKOUT_PATH}{checkout.token}"})
 
     @staticmethod
     def _draw_failure(tx: SqlTransaction) -> str | None:

@@ -182,6 +182,7 @@ orders = Table(
     Column("payment_id", String),
     Column("checkout_url", String),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("buyer_identity", String),
     # The control plane pages through them in this order, all of them or by status.
     Index("orders_by_creation", "created_at", "id"),
     Index("orders_by_status", "status", "created_at", "id"),
@@ -199,6 +200,8 @@ payments = Table(
     Column("card", Typed(CardInfo)),
     Column("failure_reason", String),
     Column("updated_at", UtcDateTime),
+    # An order's payments, oldest first (the control plane shows them; GraphQL will too).
+    Index("payments_by_order", "order_id", "created_at", "id"),
 )
 idempotency_keys = Table(
     "idempotency_keys",

@@ -48,6 +48,11 @@ TEST_CARDS = (
     TestCard("4000008400001629", CHALLENGE, "card_declined", note="3-D Secure challenge, then declined"),
 )
 _BY_NUMBER = {card.number: card for card in TEST_CARDS}
+# The card the control plane pays with for each outcome it is asked for.
+OUTCOME_CARDS = {"succeeded": "4242424242424242", "card_declined": "4000000000000002",
+                 "insufficient_funds": "4000000000009995", "expired_card": "4000000000000069",
+                 "incorrect_cvc": "4000000000000127", "processing_error": "4000000000000119",
+                 "authentication_failed": "4000000000003220"}  # its challenge failed
 _EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
 
 
@@ -83,7 +88,7 @@ def read_card(entry: CardEntry, today: date) -> Card | dict[str, str]:
         month, year = int(expiry[1]), int(expiry[2]) + (2000 if len(expiry[2]) == 2 else 0)
         if (year, month) < (today.year, today.month):
             problems["cardExpiry"] = errors.CARD_EXPIRED
-    brand = _brand(number)
+    brand = brand_of(number)
     if not (entry.cvc.isdigit() and len(entry.cvc) == (4 if brand == "amex" else 3)):
         problems["cardCvc"] = errors.CARD_CVC_INVALID
     if problems:
@@ -94,7 +99,7 @@ def read_card(entry: CardEntry, today: date) -> Card | dict[str, str]:
     return Card(info, known.outcome, known.then)
 
 
-def _brand(number: str) -> str:
+def brand_of(number: str) -> str:
     if number.startswith("4"):
         return "visa"
     if number[:2] in ("34", "37"):

@@ -126,6 +126,24 @@ class SetPspFaults:
     latency_ms: int = 0
 
 
+@dataclass(frozen=True)
+class CancelOrder:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class GetOrder:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class PayOrder:
+    order_id: str
+    card_number: str | None = None
+    outcome: str | None = None
+    challenge: str = "complete"
+
+
 # The buyers' pages (openapi/pages.yaml).
 @dataclass(frozen=True)
 class ShowPaymentPage:

@@ -39,6 +39,7 @@ INVALID_TEXT = Problem(400, "Invalid JSON body: text must be Unicode without NUL
 MISSING_FIELD = Problem(400, "Missing required field: {field}", "gateway")
 INVALID_FIELD = Problem(400, "Invalid field: {field} must be {expected}", "gateway")
 UNKNOWN_FIELD_VALUE = Problem(400, "Invalid field: {field} must be one of {allowed}", "gateway")
+EXCLUSIVE_FIELDS = Problem(400, "Invalid body: {fields} are mutually exclusive", "gateway")
 INVALID_HEADER = Problem(400, "Missing or invalid header: {header}", "gateway")
 INVALID_IDEMPOTENCY_KEY = Problem(400, "Invalid X-Idempotency-Key: at most 256 characters of [A-Za-z0-9_-]", "gateway")
 CLOCK_OUT_OF_RANGE = Problem(409, "Business time would leave the years {first} to {last} from where it is now", "gateway")
@@ -92,6 +93,13 @@ INVALID_BUYER_EMAIL = Problem(400, "Invalid buyerEmail", "order")
 SESSION_WRONG_STORE = Problem(403, "Session does not belong to this store", "order")
 SESSION_INVALID = Problem(409, "Checkout session invalid, please re-enter checkout", "order")
 PSP_FAILED = Problem(500, "Internal server error", "order", kept=True)
+ORDER_NOT_FOUND = Problem(404, "Order not found", "order")
+ORDER_NOT_OWNED = Problem(403, "Order does not belong to user", "order")
+ORDER_NOT_CANCELABLE = Problem(400, "Order cannot be canceled, current status: {status}", "order")
+# Paying from the control plane (what the payment page would answer, in the API's envelope).
+ORDER_NOT_PAYABLE = Problem(409, "Order cannot be paid, current status: {status}", "order")
+PAYMENT_PAGE_EXPIRED = Problem(409, "Order cannot be paid: its payment page has expired", "order")
+CARD_REFUSED = Problem(400, "Invalid card: {problems}", "order")
 
 # Billing detail and tax.
 INVALID_COUNTRY = Problem(400, "Invalid billingDetail.country: expected an ISO 3166-1 alpha-2 code", "order")

@@ -143,6 +143,7 @@ class Order:
     order_merchant_external_id: str | None = None
     payment_id: str | None = None
     checkout_url: str | None = None
+    buyer_identity: str | None = None  # of the token that made it: its buyer may cancel it
 
 
 @dataclass(frozen=True)

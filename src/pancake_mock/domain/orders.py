@@ -161,6 +161,7 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
         order_merchant_external_id=session.order_merchant_external_id,
         payment_id=payment_id,
         checkout_url=checkout_url,
+        buyer_identity=buyer.token.buyer_identity,
     )
     tx.add(order)
     tx.add(Payment(id=payment_id, order_id=order.id, status="pending", currency=order.currency,

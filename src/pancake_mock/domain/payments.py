@@ -1,6 +1,7 @@
-"""Paying an order on the PSP's hosted page: the one place a payment settles and an order completes.
+"""An order's life after create-order, in one place: paid on the PSP's hosted page, or canceled.
 
-A one-time order is `pending` until a payment succeeds (`completed`) or it is canceled. Each
+A one-time order is `pending` until a payment succeeds (`completed`) or its buyer cancels it
+(`canceled`, its pending payment with it). Each
 charge of a card settles the order's pending payment: `succeeded` (the order completes and the
 checkout closes) or `failed` with its reason (the order stays pending and the next card gets a
 new payment). A closed, canceled or expired checkout charges nothing, so a second submission of
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from . import cards, errors
-from .model import CardInfo, Challenge, CheckoutSession, Order, Payment, Store
+from .auth import BuyerPrincipal
+from .model import ONETIME, CardInfo, Challenge, CheckoutSession, Order, Payment, Store
 from .money import display
 from .ports import Psp, PspCheckout, Transaction
 
+# The roles whose tokens may cancel their orders; a single-use `shopper` token made its one order.
+CANCELING_ROLES = ("customer", "buyer")
 # How long a hosted checkout takes payments, as a real PSP's session does.
 PAYMENT_WINDOW = timedelta(hours=24)
 
@@ -62,7 +66,7 @@ def payment_page(tx: Transaction, psp: Psp, token: str, now: datetime) -> Paymen
 
 def pay(tx: Transaction, psp: Psp, token: str, entry: cards.CardEntry, now: datetime) -> Attempt:
     page = payment_page(tx, psp, token, now)
-    if page.state != PAYABLE:
+    if page.state not in (PAYABLE, CHALLENGED):  # a new card replaces a challenge left unanswered
         return Attempt(page)
     card = cards.read_card(entry, now.date())
     if isinstance(card, dict):
@@ -83,6 +87,52 @@ def answer_challenge(tx: Transaction, psp: Psp, token: str, passed: bool, now: d
         return Attempt(page)
     page = replace(page, checkout=replace(page.checkout, challenge=None), state=PAYABLE)
     return _settle(tx, psp, page, challenge.card, challenge.failure_reason if passed else "authentication_failed", now)
+
+
+def pay_order(tx: Transaction, psp: Psp, order_id: str, card_number: str, challenge_passed: bool,
+              now: datetime) -> Attempt:
+    """Pay an order as its payment page would, without a browser (the control plane): the card's
+    expiry is five years ahead, its CVC well formed, a 3-D Secure challenge answered at once."""
+    order = tx.get(Order, order_id)
+    checkout = psp.checkout_of(tx, order) if order else None
+    if order is None or checkout is None:
+        raise errors.ORDER_NOT_FOUND.error()
+    page = payment_page(tx, psp, checkout.token, now)
+    if page.state == EXPIRED:
+        raise errors.PAYMENT_PAGE_EXPIRED.error()
+    if page.state not in (PAYABLE, CHALLENGED):
+        raise errors.ORDER_NOT_PAYABLE.error(status=order.status)
+    cvc = "1234" if cards.brand_of(card_number) == "amex" else "123"
+    attempt = pay(tx, psp, checkout.token, cards.CardEntry(card_number, f"12/{now.year + 5}", cvc), now)
+    if attempt.problems:
+        raise errors.CARD_REFUSED.error(problems=" ".join(attempt.problems.values()))
+    if attempt.page.state == CHALLENGED:
+        attempt = answer_challenge(tx, psp, checkout.token, challenge_passed, now)
+    return attempt
+
+
+def payments_of(tx: Transaction, order: Order) -> list[Payment]:
+    """An order's payments, oldest first."""
+    return sorted(tx.find(Payment, order_id=order.id), key=lambda payment: (payment.created_at, payment.id))
+
+
+def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str) -> Order:
+    """Cancel a pending one-time order of this buyer; its payment page then charges nothing."""
+    order = tx.get(Order, order_id)
+    if order is None or order.type != ONETIME or order.environment != buyer.environment:
+        raise errors.ORDER_NOT_FOUND.error()
+    if (order.store_id, order.buyer_identity) != (buyer.store_id, buyer.token.buyer_identity) \
+            or buyer.token.role not in CANCELING_ROLES:
+        raise errors.ORDER_NOT_OWNED.error()
+    if order.status != "pending":
+        raise errors.ORDER_NOT_CANCELABLE.error(status=order.status)
+    order.status = "canceled"
+    tx.save(order, "status")
+    payment = tx.get(Payment, order.payment_id)
+    if payment is not None and payment.status == "pending":
+        payment.status = "canceled"
+        tx.save(payment, "status")
+    return order
 
 
 def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason: str | None,

@@ -66,6 +66,9 @@ class Psp(Protocol):
 
     def checkout(self, tx: Transaction, token: str) -> PspCheckout | None: ...
 
+    def checkout_of(self, tx: Transaction, order: Any) -> PspCheckout | None:
+        """The checkout create-order opened for this order (its `checkout_url`)."""
+
     def update_checkout(self, tx: Transaction, checkout: PspCheckout) -> None:
         """Write back the checkout's status and challenge."""
 

@@ -15,7 +15,7 @@ from ..adapters.clock import BusinessClock
 from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
-from ..domain import auth, catalog, checkout, commands, errors, orders
+from ..domain import auth, cards, catalog, checkout, commands, errors, orders, payments
 from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, Order
 from . import views
 from .envelope import ok
@@ -99,6 +99,11 @@ class Orders:
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
+    @operation(commands.CancelOrder)
+    def cancel_onetime_order(self, call: Call, command: commands.CancelOrder) -> dict:
+        order = payments.cancel_order(call.tx, call.principal, command.order_id)
+        return ok({"orderId": order.id, "status": order.status})
+
     def draft_order(self, tx: SqlTransaction, command: commands.CreateOrder,
                     now: datetime) -> orders.OrderDraft | None:
         return orders.draft_order(tx, command, now, self.rules)
@@ -143,6 +148,22 @@ class Control:
                                                  ("status", command.status)) if value is not None}
         found = call.tx.page(Order, ("created_at", "id"), command.limit, views.order_position(command.cursor), **where)
         return page(found, command.limit, "orders", views.order_record, views.order_cursor)
+
+    @operation(commands.GetOrder, writes=False)
+    def get_order(self, call: Call, command: commands.GetOrder) -> dict:
+        order = call.tx.get(Order, command.order_id)
+        if order is None:
+            raise errors.NOT_FOUND.error()
+        return views.order_detail(order, payments.payments_of(call.tx, order))
+
+    @operation(commands.PayOrder)
+    def pay_order(self, call: Call, command: commands.PayOrder) -> dict:
+        number = command.card_number if command.card_number is not None else cards.OUTCOME_CARDS[command.outcome or "succeeded"]
+        passed = command.challenge == "complete" and command.outcome != "authentication_failed"
+        attempt = payments.pay_order(call.tx, self.psp, command.order_id, number, passed, call.now)
+        order = attempt.page.order
+        return {"order": views.order_detail(order, payments.payments_of(call.tx, order)),
+                "payment": views.payment_record(attempt.payment)}
 
     @operation(commands.GetCheckoutSession, writes=False)
     def get_checkout_session(self, call: Call, command: commands.GetCheckoutSession) -> dict:

@@ -119,7 +119,8 @@ class Operation:
         self.requirements = [frozenset(requirement) for requirement in operation.security or ()]
         self.parameters = Parameters(operation.parameters)
         self.idempotent = any(p["name"].lower() == "x-idempotency-key" for p in operation.parameters)
-        self.body = Body(operation.body_schema(), operation.consumes) if operation.request_body else None
+        self.body = Body(operation.body_schema(), operation.consumes,
+                         operation.request_body.get("required", False)) if operation.request_body else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -256,25 +257,28 @@ def _typed(text: str, schema: dict[str, t.Any]) -> t.Any:
 
 
 class Body:
-    def __init__(self, schema: dict[str, t.Any], media_types: list[str]):
+    def __init__(self, schema: dict[str, t.Any], media_types: list[str], required: bool):
         self.schema = validation.Schema(schema)
         # The contract's top-level defaults, filled in as the command is built.
         self.defaults = {name: s["default"] for name, s in schema.get("properties", {}).items() if "default" in s}
         self.form = FORM_TYPE in media_types  # an HTML form's body, not JSON
         self.fields = frozenset(schema.get("properties", {}))
+        self.required = required  # else no body at all reads as {}
 
     def read(self, request: Request) -> dict[str, t.Any]:
         # No Content-Type (what `requests.post(data=...)` sends) is read as the operation's type;
         # another type is refused.
         content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if self.form:
+        if not request.body and not self.required:
+            body: t.Any = {}
+        elif self.form:
             if content_type and content_type != FORM_TYPE:
                 raise errors.UNSUPPORTED_FORM_TYPE.error()
-            body: t.Any = validation.parse_form(request.body, self.fields)
+            body = validation.parse_form(request.body, self.fields)
         elif content_type and not content_type.endswith(JSON_TYPES):
             raise errors.UNSUPPORTED_MEDIA_TYPE.error()
         else:
-            body = validation.parse_json(request.body)
+            body = validation.parse_json(request.body, self.schema.schema)
         self.schema.check(body)
         return {**self.defaults, **body}
 

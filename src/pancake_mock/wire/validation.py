@@ -36,12 +36,14 @@ def _finite(text: str) -> float:
 STRICT_JSON = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 
 
-def parse_json(raw: bytes) -> t.Any:
+def parse_json(raw: bytes, schema: dict) -> t.Any:
+    """The body, whose every text the schema has a place for can be stored (what it has no place
+    for is never read, so it may hold anything)."""
     try:
         body = STRICT_JSON.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.INVALID_JSON.error() from None
-    if not _storable(body):
+    if not _storable(body, schema):
         raise errors.INVALID_TEXT.error()
     return body
 
@@ -56,8 +58,32 @@ def parse_form(raw: bytes, declared: t.Container[str]) -> dict[str, str]:
     return {name: value for name, value in fields if name in declared}
 
 
-def _storable(value: t.Any) -> bool:
-    """No NUL and no lone surrogate (JSON escapes allow both; UTF-8 and PostgreSQL text do not)."""
+def _storable(value: t.Any, schema: t.Any) -> bool:
+    """No NUL and no lone surrogate (JSON escapes allow both; UTF-8 and PostgreSQL text do not) in
+    any place the schema declares: a property, an item, a key and value of a map."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if not isinstance(schema, dict):
+        return schema is not True or _all_storable(value)
+    if not all(_storable(value, branch) for combinator in ("allOf", "anyOf", "oneOf")
+               for branch in schema.get(combinator, ())):
+        return False
+    if isinstance(value, dict):
+        properties, extra = schema.get("properties", {}), schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in properties:
+                if not _storable(item, properties[key]):
+                    return False
+            elif extra is not None and extra is not False and not (storable_text(key) and _storable(item, extra)):
+                return False
+        return True
+    if isinstance(value, list):
+        return all(_storable(item, schema.get("items")) for item in value)
+    return True
+
+
+def _all_storable(value: t.Any) -> bool:
+    """Every text of a value stored whole (a schema of `true`)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -129,6 +155,8 @@ def to_api_error(error: ValidationError, schema: dict) -> ApiError:
         return errors.INVALID_FIELD.error(field=field, expected="non-empty")
     if keyword == "uniqueItems":
         return errors.INVALID_FIELD.error(field=field, expected="free of duplicates")
+    if keyword == "not" and list(expected) == ["required"]:  # the contract's "one or the other"
+        return errors.EXCLUSIVE_FIELDS.error(fields=" and ".join(expected["required"]))
     return errors.INVALID_FIELD.error(field=field, expected="valid")
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import codec
-from ..domain.model import CheckoutSession, Order, Product, ProductVersion
+from ..domain.model import CheckoutSession, Order, Payment, Product, ProductVersion
 
 
 def timestamp(moment: datetime) -> str:
@@ -57,6 +57,24 @@ def order_record(order: Order) -> dict[str, Any]:
         "paymentId": order.payment_id,
         "checkoutUrl": order.checkout_url,
         "createdAt": timestamp(order.created_at),
+    }
+
+
+def order_detail(order: Order, payments: list[Payment]) -> dict[str, Any]:
+    return {**order_record(order), "payments": [payment_record(payment) for payment in payments]}
+
+
+def payment_record(payment: Payment) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "orderId": payment.order_id,
+        "status": payment.status,
+        "currency": payment.currency,
+        "amount": payment.amount,
+        "card": payment.card,  # written by codec.to_json
+        "failureReason": payment.failure_reason,
+        "createdAt": timestamp(payment.created_at),
+        "updatedAt": timestamp(payment.updated_at) if payment.updated_at else None,
     }
 
 
