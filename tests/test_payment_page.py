@@ -302,3 +302,16 @@ def test_the_control_plane_refuses_what_the_page_would(api, server):
     assert (again.status_code, again.json()["errors"][0]["message"]) == (409, "Order cannot be paid, current status: completed")
     unknown = api.send("POST", "/_mock/orders/ORD_x/pay", json={}, headers=api.control_headers)
     assert unknown.status_code == 404
+
+
+def test_the_checkout_page_shows_the_version_and_price_the_session_locked(api):
+    made = api.signed("/v1/actions/onetime-product/create-product", {
+        "storeId": api.stores[0]["id"], "name": "Locked",
+        "prices": {"EUR": {"amount": "10.00", "taxCategory": "digital_goods"}}})
+    product_id = made.json()["data"]["product"]["id"]
+    url = api.signed("/v1/actions/checkout/create-session", {"productId": product_id, "currency": "EUR"}).json()["data"]["checkoutUrl"]
+    changed = api.signed("/v1/actions/onetime-product/update-product", {
+        "id": product_id, "name": "Changed", "prices": {"EUR": {"amount": "99.00", "taxCategory": "digital_goods"}}})
+    assert changed.status_code == 200, changed.text
+    page = requests.get(url, timeout=10).text
+    assert 'id="price-amount">10.00<' in page and 'data-version="1"' in page and ">Locked<" in page

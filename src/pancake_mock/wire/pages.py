@@ -43,8 +43,6 @@ COUNTRIES = sorted(((country.alpha_2, country.name) for country in pycountry.cou
 # The billing form asks for a state in the US and Canada, as create-order does.
 STATES = [(code, subdivision.code.split("-", 1)[1], subdivision.name) for code in ("US", "CA")
           for subdivision in sorted(pycountry.subdivisions.get(country_code=code), key=lambda s: s.name)]
-CLOSED_CHECKOUT = {"completed": "This checkout is complete: its order has been placed.",
-                   "expired": "This checkout has expired. Start again from the store."}
 _ENVIRONMENT = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 # Declines answer 402 and inline errors 422, so a plain-HTTP test can tell outcomes apart by status.
 DECLINED, INVALID = 402, 422
@@ -69,10 +67,9 @@ class Pages:
         return _render(
             "checkout.html", page.state, 200, (), script=CHECKOUT_SCRIPT,
             language=options.language, theme={True: "dark", False: "light"}.get(options.dark_mode),
-            store_name=page.store.name, product_name=options.product_name, amount=session.price.amount,
-            currency=session.currency, tax_note="plus tax, if any",
-            closed_message=CLOSED_CHECKOUT[page.state] if page.state != "open" else "",
-            session_id=session.id, slug=page.store.slug, environment=session.environment,
+            store_name=page.store.name, product_name=options.product_name, product_version=session.product_version,
+            amount=session.price.amount,
+            currency=session.currency, session_id=session.id, slug=page.store.slug, environment=session.environment,
             order_path=f"/v1/actions/{session.product_type}-order/create-order", token=token,
             buyer_email=session.buyer_email, email_prefilled=session.buyer_email is not None,
             countries=COUNTRIES, states=STATES, country=billing.country if billing else "US",
@@ -95,7 +92,7 @@ class Pages:
         if page.state != payments.CHALLENGED or challenge is None:
             return self._payment_page(page)
         return _render("challenge.html", payments.CHALLENGED, 200, self._form_origins(page),
-                       store_name=page.store.name, total=_money(page.order.price_snapshot.total, page.order.currency),
+                       store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
                        currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
                        action=f"/psp/checkout/{page.checkout.token}/challenge")
 
@@ -110,7 +107,7 @@ class Pages:
         order = page.order
         return _render("complete.html", page.state, 200, (), store_name=page.store.name,
                        product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
-                       total=_money(order.price_snapshot.total, order.currency), currency=order.currency)
+                       total=display(order.price_snapshot.total, order.currency), currency=order.currency)
 
     @staticmethod
     def refused(error: errors.ApiError) -> Response:
@@ -137,10 +134,10 @@ class Pages:
         return _render(
             "payment.html", page.state, status, self._form_origins(page),
             store_name=page.store.name, product_name=page.product_name, buyer_email=order.buyer_email,
-            currency=order.currency, subtotal=_money(snapshot.subtotal, order.currency),
-            total=_money(snapshot.total, order.currency),
+            currency=order.currency, subtotal=display(snapshot.subtotal, order.currency),
+            total=display(snapshot.total, order.currency),
             tax_lines=[{"name": line.name, "jurisdiction": line.jurisdiction, "rate": _percent(line.rate),
-                        "amount": _money(line.amount, order.currency)} for line in snapshot.lines],
+                        "amount": display(line.amount, order.currency)} for line in snapshot.lines],
             action=f"/psp/checkout/{page.checkout.token}", decline=decline,
             entry=entry or cards.CardEntry(), problems=problems or {}, test_cards=cards.TEST_CARDS,
             continue_url=continue_url)
@@ -186,10 +183,6 @@ def _render(template: str, state: str, status: int, form_origins: tuple[str, ...
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
     })
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return display(amount, currency)
 
 
 def _percent(rate: Decimal) -> str:
