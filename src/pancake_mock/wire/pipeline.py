@@ -11,7 +11,8 @@
     5. claim        X-Idempotency-Key: replay a kept answer, or hold the key for this process
     6. handle       typed command -> domain call -> view; when a key was claimed, or a slow
                     dependency (the PSP's injected latency) must be waited for holding no lock,
-                    in a second unit of work
+                    in a second unit of work (a buyer's page is its own view: rendered HTML, and
+                    its refusals are pages too)
     7. commit       the change, the PSP's records and the kept answer together
 
 It stands where connexion's security and validation stages would, after connexion's routing,
