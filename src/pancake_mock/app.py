@@ -216,6 +216,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Tokens(mock.tokens),
         handlers.Checkout(mock.base_url),
         handlers.Catalog(),
+        handlers.Webhooks(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
         pages.Pages(mock.psp, mock.tokens, mock.base_url),

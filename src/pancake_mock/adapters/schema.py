@@ -214,6 +214,19 @@ idempotency_keys = Table(
     Column("body", String),
     Column("created_at", UtcDateTime, nullable=False),
 )
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("channel", String, nullable=False),
+    Column("url", String, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("test_mode", Boolean, nullable=False),
+    Column("secret", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
 # Run-wide settings (seed, token secret, business clock offset).
 settings = Table(
     "settings",

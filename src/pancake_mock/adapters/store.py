@@ -41,6 +41,7 @@ from .schema import (
     session_tokens,
     settings,
     stores,
+    webhooks,
 )
 from .sql import Statement
 from .writer import Writer
@@ -106,6 +107,7 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.Order, orders),
     Mapping(model.Payment, payments),
     Mapping(model.IdempotencyRecord, idempotency_keys),
+    Mapping(model.Webhook, webhooks),
 )}
 
 
@@ -317,12 +319,12 @@ class SqlTransaction:
             chars.append(BASE62[digit])
         return f"{prefix}_{''.join(reversed(chars))}"
 
-    def new_session_id(self) -> str:
-        raw = bytearray(self._digest("cs"))
+    def new_uuid(self, counter: str) -> str:
+        raw = bytearray(self._digest(counter))
         raw[6] = (raw[6] & 0x0F) | 0x40  # shaped as a UUID v4
         raw[8] = (raw[8] & 0x3F) | 0x80
         h = raw.hex()
-        return f"cs_{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def wipe(self) -> None:
         """Delete every row, keeping the schema."""

@@ -84,7 +84,7 @@ def create_session(
 
     success_url = command.success_url or version.success_url
     session = CheckoutSession(
-        id=tx.new_session_id(),
+        id=f"cs_{tx.new_uuid('cs')}",
         store_id=store.id,
         product_id=product.id,
         product_type=product.type,

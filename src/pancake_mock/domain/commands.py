@@ -144,6 +144,29 @@ class PayOrder:
     challenge: str = "complete"
 
 
+@dataclass(frozen=True)
+class AddWebhook:
+    store_id: str
+    channel: str
+    url: str
+    events: list[str]
+    test_mode: bool
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateWebhook:
+    id: str
+    url: str | None = None
+    events: list[str] | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveWebhook:
+    id: str
+
+
 # The buyers' pages (openapi/pages.yaml).
 @dataclass(frozen=True)
 class ShowPaymentPage:

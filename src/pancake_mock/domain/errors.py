@@ -96,6 +96,12 @@ PSP_FAILED = Problem(500, "Internal server error", "order", kept=True)
 ORDER_NOT_FOUND = Problem(404, "Order not found", "order")
 ORDER_NOT_OWNED = Problem(403, "Order does not belong to user", "order")
 ORDER_NOT_CANCELABLE = Problem(400, "Order cannot be canceled, current status: {status}", "order")
+# Webhooks.
+WEBHOOK_NOT_FOUND = Problem(404, "Webhook not found", "store")
+WEBHOOK_LIMIT = Problem(400, "Webhook limit reached: at most {limit} per store", "store")
+WEBHOOK_URL = Problem(400, "url must be an absolute http(s) URL", "store")
+WEBHOOK_HOST = Problem(400, "url must be on {hosts} for the {channel} channel", "store")
+
 # Paying from the control plane (what the payment page would answer, in the API's envelope).
 ORDER_NOT_PAYABLE = Problem(409, "Order cannot be paid, current status: {status}", "order")
 PAYMENT_PAGE_EXPIRED = Problem(409, "Order cannot be paid: its payment page has expired", "order")

@@ -146,6 +146,21 @@ class Order:
     buyer_identity: str | None = None  # of the token that made it: its buyer may cancel it
 
 
+@dataclass
+class Webhook:
+    """A store's webhook endpoint: which events of which environment go where."""
+
+    id: str  # a UUID
+    store_id: str
+    channel: str  # http | feishu | discord | telegram | slack
+    url: str
+    events: list[str]
+    test_mode: bool
+    created_at: datetime
+    updated_at: datetime
+    secret: str | None = None
+
+
 @dataclass(frozen=True)
 class CardInfo:
     """What is kept of a card: never its number or CVC."""

@@ -31,8 +31,8 @@ class Transaction(Protocol):
     def new_id(self, prefix: str) -> str:
         """A fresh Short ID (`PREFIX_` + 22 base62), deterministic under the run's seed."""
 
-    def new_session_id(self) -> str:
-        """A fresh checkout session id (`cs_` + UUID)."""
+    def new_uuid(self, counter: str) -> str:
+        """A fresh UUID drawn from its own counter, deterministic under the run's seed."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..adapters.clock import BusinessClock
 from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
-from ..domain import auth, cards, catalog, checkout, commands, errors, orders, payments
+from ..domain import auth, cards, catalog, checkout, commands, errors, orders, payments, webhooks
 from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, Order
 from . import views
 from .envelope import ok
@@ -80,6 +80,20 @@ class Catalog:
     def update_onetime_product(self, call: Call, command: commands.UpdateProduct) -> dict:
         product, version = catalog.update_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now)
         return ok({"product": views.product(product, version)})
+
+
+class Webhooks:
+    @operation(commands.AddWebhook)
+    def add_webhook(self, call: Call, command: commands.AddWebhook) -> dict:
+        return ok({"webhook": views.webhook(webhooks.add_webhook(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.UpdateWebhook)
+    def update_webhook(self, call: Call, command: commands.UpdateWebhook) -> dict:
+        return ok({"webhook": views.webhook(webhooks.update_webhook(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.RemoveWebhook)
+    def remove_webhook(self, call: Call, command: commands.RemoveWebhook) -> dict:
+        return ok({"webhook": views.webhook(webhooks.remove_webhook(call.tx, call.principal, command))})
 
 
 class Orders:

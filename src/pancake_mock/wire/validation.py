@@ -153,6 +153,9 @@ def to_api_error(error: ValidationError, schema: dict) -> ApiError:
         return errors.INVALID_FIELD.error(field=field, expected="free of undocumented properties")
     if keyword == "minProperties":
         return errors.INVALID_FIELD.error(field=field, expected="non-empty")
+    if keyword in ("minItems", "maxItems"):
+        bound = "at least" if keyword == "minItems" else "at most"
+        return errors.INVALID_FIELD.error(field=field, expected=f"{bound} {expected} item{'' if expected == 1 else 's'}")
     if keyword == "uniqueItems":
         return errors.INVALID_FIELD.error(field=field, expected="free of duplicates")
     if keyword == "not" and list(expected) == ["required"]:  # the contract's "one or the other"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import codec
-from ..domain.model import CheckoutSession, Order, Payment, Product, ProductVersion
+from ..domain.model import CheckoutSession, Order, Payment, Product, ProductVersion, Webhook
 
 
 def timestamp(moment: datetime) -> str:
@@ -57,6 +57,20 @@ def order_record(order: Order) -> dict[str, Any]:
         "paymentId": order.payment_id,
         "checkoutUrl": order.checkout_url,
         "createdAt": timestamp(order.created_at),
+    }
+
+
+def webhook(endpoint: Webhook) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "storeId": endpoint.store_id,
+        "channel": endpoint.channel,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "testMode": endpoint.test_mode,
+        "secret": endpoint.secret,
+        "createdAt": timestamp(endpoint.created_at),
+        "updatedAt": timestamp(endpoint.updated_at),
     }
 
 
