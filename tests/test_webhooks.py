@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from support import MockServer
+
 ADD, UPDATE, REMOVE = (f"/v1/actions/store/{name}-webhook" for name in ("add", "update", "remove"))
 
 
@@ -74,9 +76,13 @@ def test_an_im_channel_url_stays_on_its_host(api):
     assert error(moved) == (400, "url must be on api.telegram.org for the telegram channel")
 
 
-def test_another_merchant_s_store_and_webhook_are_403(server, api):
-    if "--database-url" in server.process.args:
-        pytest.skip("the second merchant is written into the SQLite file")
+def test_another_merchant_s_store_and_webhook_are_403(tmp_path):
+    """The seed has one merchant: a second one is written into a SQLite mock's file beside it."""
+    with MockServer.start(tmp_path) as server:
+        _another_merchant_is_refused(server, server.client())
+
+
+def _another_merchant_is_refused(server, api):
     with sqlite3.connect(server.data_dir / "pancake.sqlite3") as db:
         db.execute("INSERT INTO merchants VALUES ('MER_other000000000000000000', 'Other', '2026-01-01 00:00:00.000000')")
         db.execute("INSERT INTO stores VALUES ('STO_other000000000000000000', 'MER_other000000000000000000', 'Other', "
