@@ -68,6 +68,16 @@ def preview_total(driver, before: str | None = None) -> str:
     return text(driver, "preview-total")
 
 
+def to_psp_page(driver, url: str, email: str, *, opened: bool = False) -> None:
+    """From the hosted checkout page (opened here unless it already is), on to the PSP's page."""
+    if not opened:
+        driver.get(url)
+    fill_billing(driver, email, "DE")
+    preview_total(driver)
+    driver.find_element(By.ID, "continue").click()
+    wait(driver, lambda d: "/psp/checkout/" in d.current_url)
+
+
 def pay_on_psp_page(driver, number: str) -> None:
     wait(driver, seen.presence_of_element_located((By.ID, "cardNumber")))
     for field, value in (("cardNumber", number), ("cardExpiry", "12/39"), ("cardCvc", "123"),
@@ -116,11 +126,7 @@ def test_hosted_checkout_with_tax_preview_then_psp_page_then_paid_and_redirected
 
 def test_a_declined_card_then_another_card_pays(api, chromium):
     url = checkout_url(api)
-    chromium.get(url)
-    fill_billing(chromium, "decline@example.com", "DE")
-    preview_total(chromium)
-    chromium.find_element(By.ID, "continue").click()
-    wait(chromium, lambda d: "/psp/checkout/" in d.current_url)
+    to_psp_page(chromium, url, "decline@example.com")
     pay_on_psp_page(chromium, "4000 0000 0000 9995")
     wait(chromium, seen.presence_of_element_located((By.ID, "payment-error")))
     assert text(chromium, "payment-error") == "Your card has insufficient funds."
@@ -133,11 +139,7 @@ def test_a_declined_card_then_another_card_pays(api, chromium):
 @pytest.mark.parametrize("button, outcome", [("challenge-fail", "pending"), ("challenge-complete", "completed")])
 def test_3ds_challenge(api, chromium, button, outcome):
     url = checkout_url(api)
-    chromium.get(url)
-    fill_billing(chromium, "threeds@example.com", "DE")
-    preview_total(chromium)
-    chromium.find_element(By.ID, "continue").click()
-    wait(chromium, lambda d: "/psp/checkout/" in d.current_url)
+    to_psp_page(chromium, url, "threeds@example.com")
     pay_on_psp_page(chromium, "4000 0000 0000 3220")
     wait(chromium, seen.element_to_be_clickable((By.ID, button))).click()
     if outcome == "pending":
@@ -178,10 +180,7 @@ def test_what_merchants_typed_stays_text(api, chromium):
     url = answer.json()["data"]["checkoutUrl"]
     chromium.get(url)
     assert text(chromium, "product-name") == hostile
-    fill_billing(chromium, "xss@example.com", "DE")
-    preview_total(chromium)
-    chromium.find_element(By.ID, "continue").click()
-    wait(chromium, lambda d: "/psp/checkout/" in d.current_url)
+    to_psp_page(chromium, url, "xss@example.com", opened=True)
     assert text(chromium, "product-name") == hostile
     assert chromium.find_elements(By.ID, "xss") == []
 

@@ -27,9 +27,14 @@ def checked_email(text: str) -> str:
     return normalize_email(text)
 
 
-def checked_url(text: str) -> str:
+def is_http_url(text: str) -> bool:
+    """An absolute http(s) URL with a host and no whitespace."""
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in text)
+
+
+def checked_url(text: str) -> str:
+    if not is_http_url(text):
         raise errors.INVALID_SUCCESS_URL.error()
     return text
 

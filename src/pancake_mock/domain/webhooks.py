@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from . import errors
 from .auth import MerchantPrincipal
 from .catalog import owned_store
+from .checkout import is_http_url
 from .commands import AddWebhook, RemoveWebhook, UpdateWebhook
 from .model import Webhook
 from .ports import Transaction
@@ -64,9 +65,8 @@ def _owned(tx: Transaction, merchant: MerchantPrincipal, webhook_id: str) -> Web
 
 
 def _check_url(channel: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+    if not is_http_url(url):
         raise errors.WEBHOOK_URL.error()
     hosts = CHANNEL_HOSTS.get(channel)
-    if hosts is not None and parts.hostname not in hosts:
+    if hosts is not None and urlsplit(url).hostname not in hosts:
         raise errors.WEBHOOK_HOST.error(hosts=" or ".join(hosts), channel=channel)
