@@ -30,6 +30,9 @@ class Counted:
     def close_batch(self, connection) -> None:
         self.store.close_batch(connection)
 
+    def committed(self, tx) -> None:
+        self.store.committed(tx)
+
 
 @pytest.fixture
 def store(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +22,15 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import DEFAULT_PORT, contract
-from .adapters import keys, seed
+from .adapters import deliveries, keys, seed
 from .adapters.clock import BusinessClock
+from .adapters.deliveries import SIGNING_KEYS
 from .adapters.migrations import SchemaTooNew
 from .adapters.psp import FakePsp
 from .adapters.store import SqlTransaction, Store, sqlite_url
 from .adapters.tokens import TokenCodec
 from .domain import tax
+from .domain.model import ENVIRONMENTS
 from .domain.orders import OrderRules
 from .wire import envelope, handlers, pages
 from .wire.control_guard import ControlGuard
@@ -104,6 +107,7 @@ class Mock:
         )
         self.credentials = self.prepare()
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
+        self.sender = deliveries.Sender(self.store, self.clock)
 
     @property
     def seed(self) -> int:
@@ -123,10 +127,15 @@ class Mock:
         with self.store.transaction() as tx:
             private_keys = tx.setting("devKeys")
             if private_keys is None:
-                private_keys = {env: keys.generate_key_pair()[0] for env in ("test", "prod")}
+                made = keys.generate_private_keys(4)
+                private_keys = dict(zip(ENVIRONMENTS, made))
                 tx.put_setting("seed", self.settings.seed)
+                tx.put_setting(SIGNING_KEYS, dict(zip(ENVIRONMENTS, made[2:])))
                 self._seed(tx, private_keys, secrets.token_hex(32))
+            elif tx.setting(SIGNING_KEYS) is None:  # a data dir made before webhooks were signed
+                tx.put_setting(SIGNING_KEYS, dict(zip(ENVIRONMENTS, keys.generate_private_keys(2))))
             creds = seed.credentials(tx, self.base_url, private_keys)
+            creds["webhookPublicKey"] = deliveries.public_keys(tx)
         if self.settings.control_token:
             creds["controlToken"] = self.settings.control_token
         # Private keys: the file is 0600 from its first byte, and appears whole by rename.
@@ -145,9 +154,10 @@ class Mock:
 
     def reset(self, tx: SqlTransaction) -> None:
         """Back to the seeded state: the data dir's seed, so the same ids; same keys and token secret."""
-        kept = {name: tx.setting(name) for name in ("seed", "devKeys", "tokenSecret")}
+        kept = {name: tx.setting(name) for name in ("seed", "devKeys", "tokenSecret", SIGNING_KEYS)}
         tx.wipe()
         tx.put_setting("seed", kept["seed"])
+        tx.put_setting(SIGNING_KEYS, kept[SIGNING_KEYS])
         self._seed(tx, kept["devKeys"], kept["tokenSecret"])
 
 
@@ -219,11 +229,13 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Webhooks(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
+        handlers.Deliveries(),
         pages.Pages(mock.psp, mock.tokens, mock.base_url),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
         __name__,
+        lifespan=lambda _app: _sending(mock.sender),
         middlewares=[
             ServerErrorMiddleware,
             ExceptionMiddleware,
@@ -239,6 +251,16 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         app.add_api(contract.load(spec), name=spec.stem, resolver=Resolver(function_resolver=lambda _id: _unreachable))
     envelope.install(app)
     return app
+
+
+@asynccontextmanager
+async def _sending(sender: deliveries.Sender):
+    """Each worker sends webhooks while it serves."""
+    await sender.start()
+    try:
+        yield
+    finally:
+        await sender.stop()
 
 
 def _unreachable(*_args, **_kwargs):

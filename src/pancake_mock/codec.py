@@ -12,6 +12,7 @@ import json
 import re
 import types
 import typing as t
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
@@ -71,6 +72,11 @@ def _plain(names: Names) -> t.Callable[[t.Any], t.Any]:
             return f"{value:f}"
         raise TypeError(f"{type(value).__name__} is not JSON data")
     return plain
+
+
+def timestamp(moment: datetime) -> str:
+    """A moment as every layer shows it: ISO 8601 UTC with milliseconds."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def to_json(value: t.Any, names: Names = camel) -> str:

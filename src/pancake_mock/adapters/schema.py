@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 from .. import codec
@@ -226,6 +227,43 @@ webhooks = Table(
     Column("secret", String),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+# The webhook outbox: a delivery row commits with the change that causes it; the sender claims due rows.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("webhook_id", String, nullable=False),
+    Column("store_id", String, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("event_type", String, nullable=False),
+    Column("event_id", String, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("url", String, nullable=False),
+    Column("body", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("attempt_count", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("signed_at", BigInteger),
+    Column("sender", String),
+    # One delivery per endpoint and business event, as the real API keeps it.
+    UniqueConstraint("webhook_id", "event_type", "event_id", name="webhook_deliveries_once"),
+    Index("webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("webhook_deliveries_by_creation", "created_at", "id"),
+)
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("delivery_id", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer),
+    Column("error", String),
+    Column("response_body", String),
 )
 # Run-wide settings (seed, token secret, business clock offset).
 settings = Table(

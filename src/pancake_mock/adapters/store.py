@@ -31,6 +31,7 @@ from .schema import (
     api_keys,
     checkout_sessions,
     counters,
+    delivery_attempts,
     idempotency_keys,
     merchants,
     metadata,
@@ -41,6 +42,7 @@ from .schema import (
     session_tokens,
     settings,
     stores,
+    webhook_deliveries,
     webhooks,
 )
 from .sql import Statement
@@ -108,6 +110,8 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.Payment, payments),
     Mapping(model.IdempotencyRecord, idempotency_keys),
     Mapping(model.Webhook, webhooks),
+    Mapping(model.WebhookDelivery, webhook_deliveries),
+    Mapping(model.DeliveryAttempt, delivery_attempts),
 )}
 
 
@@ -206,6 +210,7 @@ class SqlTransaction:
         # plan), made once per transaction: no other writer runs while it holds the writer lock,
         # and whoever writes such a row here says so (`forget`).
         self._remembered: dict[Any, Any] = {}
+        self.touched: set[str] = set()  # the tables it wrote, for the store's commit watchers
         if begin is not None:
             self.run_sql(begin)
 
@@ -274,6 +279,7 @@ class SqlTransaction:
 
     def add(self, entity: object) -> None:
         mapping = MAPPINGS[type(entity)]
+        self.touched.add(mapping.table.name)
         omitted = mapping.generated if mapping.generated and getattr(entity, mapping.generated) is None else None
         names = tuple(name for name in mapping.columns if name != omitted)
         self.execute(mapping.inserts[omitted], mapping.values(entity, names))
@@ -281,6 +287,7 @@ class SqlTransaction:
     def save(self, entity: object, *fields: str) -> None:
         """Write back these fields of an entity read in this transaction."""
         mapping = MAPPINGS[type(entity)]
+        self.touched.add(mapping.table.name)
         self.execute(mapping.update(fields), {**mapping.values(entity, fields),
                                       **mapping.key_of(tuple(getattr(entity, name) for name in mapping.key))})
 
@@ -338,6 +345,7 @@ class SqlTransaction:
 
     def put_setting(self, key: str, value: Any) -> None:
         self.forget(("setting", key))
+        self.touched.add(settings.name)
         if not self.execute(PUT_SETTING, {"key": key, "value": value}):
             self.execute(ADD_SETTING, {"key": key, "value": value})
 
@@ -367,6 +375,16 @@ class Store:
         self._writer = Writer(self)
         self._seeds: dict[str, str] = {}
         self.liveness = Liveness.for_store(self.url, self.engine)
+        self._watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+    def on_commit(self, tables: set[str], callback: Callable[[], None]) -> None:
+        """Call `callback` after each commit in this process that wrote one of these tables."""
+        self._watchers.append((frozenset(tables), callback))
+
+    def committed(self, tx: SqlTransaction) -> None:
+        for tables, callback in self._watchers:
+            if tables & tx.touched:
+                callback()
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
@@ -390,6 +408,7 @@ class Store:
                 connection.rollback()
                 raise
             connection.commit()
+            self.committed(tx)
 
     async def open_batch(self) -> tuple[Any, SqlTransaction]:
         """For the `Writer`: a connection in a write transaction holding the writer lock, waited for

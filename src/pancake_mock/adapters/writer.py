@@ -24,6 +24,9 @@ class Batches(Protocol):
     def close_batch(self, connection: Any) -> None:
         """Give the connection and the writer lock back."""
 
+    def committed(self, tx: SqlTransaction) -> None:
+        """Tell whoever watches what the committed batch wrote."""
+
 
 class Writer:
     """The one writer of a process on the event loop: units of work queue here and run in batches.
@@ -75,6 +78,7 @@ class Writer:
                 continue
             finally:
                 self._batches.close_batch(connection)
+            self._batches.committed(tx)
             self._answer(batch, outcomes)
 
     def _take(self) -> list[tuple[Any, asyncio.Future]]:

@@ -103,6 +103,24 @@ class ListOrders(Page):
 
 
 @dataclass(frozen=True)
+class ListDeliveries(Page):
+    store_id: str | None = None
+    event_type: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRef:
+    delivery_id: str
+
+
+@dataclass(frozen=True)
+class TriggerEvent:
+    order_id: str
+    event_type: str
+
+
+@dataclass(frozen=True)
 class ListPspCalls(Page):
     outcome: str | None = None
 

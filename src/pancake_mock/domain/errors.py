@@ -101,6 +101,10 @@ WEBHOOK_NOT_FOUND = Problem(404, "Webhook not found", "store")
 WEBHOOK_LIMIT = Problem(400, "Webhook limit reached: at most {limit} per store", "store")
 WEBHOOK_URL = Problem(400, "url must be an absolute http(s) URL", "store")
 WEBHOOK_HOST = Problem(400, "url must be on {hosts} for the {channel} channel", "store")
+# Webhook deliveries, on the control plane.
+DELIVERY_NOT_FOUND = Problem(404, "Webhook delivery not found", "store")
+DELIVERY_IN_FLIGHT = Problem(409, "Webhook delivery is being sent: send it again once this attempt is recorded", "store")
+EVENT_NEEDS_PAID_ORDER = Problem(409, "{event} is sent for a paid one-time order; this order is {status}", "order")
 
 # Paying from the control plane (what the payment page would answer, in the API's envelope).
 ORDER_NOT_PAYABLE = Problem(409, "Order cannot be paid, current status: {status}", "order")

@@ -161,6 +161,41 @@ class Webhook:
     secret: str | None = None
 
 
+@dataclass
+class WebhookDelivery:
+    """One event on its way to one endpoint (the outbox): written with the change that causes it,
+    sent off the request path, at most `max_attempts` times."""
+
+    id: str  # a UUID
+    webhook_id: str
+    store_id: str
+    environment: str
+    event_type: str
+    event_id: str
+    channel: str
+    url: str
+    body: str  # the payload as sent (an IM channel's signing aside)
+    status: str  # pending | success | failed
+    attempt_count: int
+    max_attempts: int
+    next_attempt_at: datetime  # business time
+    created_at: datetime
+    updated_at: datetime
+    signed_at: int | None = None  # the signature's `t` (wall time, ms): stamped once, before the first attempt
+    sender: str | None = None  # the process sending it now; a dead one's claim lapses
+
+
+@dataclass
+class DeliveryAttempt:
+    delivery_id: str
+    number: int
+    at: datetime
+    duration_ms: int
+    status_code: int | None = None  # None: no HTTP answer (refused, timed out)
+    error: str | None = None
+    response_body: str | None = None  # its first bytes
+
+
 @dataclass(frozen=True)
 class CardInfo:
     """What is kept of a card: never its number or CVC."""

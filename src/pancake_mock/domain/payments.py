@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from . import cards, errors
+from . import cards, errors, events
 from .auth import BuyerPrincipal
 from .model import ONETIME, CardInfo, Challenge, CheckoutSession, Order, Payment, Store
 from .money import display
@@ -153,6 +153,7 @@ def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason
         order.status = "completed"
         tx.save(order, "status")
         checkout = replace(checkout, status="completed")
+        events.publish(tx, events.order_completed(tx, order, payment, now), now)  # in this transaction: the outbox
     psp.update_checkout(tx, checkout)
     return Attempt(replace(page, checkout=checkout, order=order, state=_state(checkout, order, now)), payment)
 

@@ -15,8 +15,9 @@ from ..adapters.clock import BusinessClock
 from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
-from ..domain import auth, cards, catalog, checkout, commands, errors, orders, payments, webhooks
-from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, Order
+from ..adapters import deliveries
+from ..domain import auth, cards, catalog, checkout, commands, errors, events, orders, payments, webhooks
+from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, WebhookDelivery
 from . import views
 from .envelope import ok
 from .pipeline import Call, Handler
@@ -160,8 +161,8 @@ class Control:
     def list_orders(self, call: Call, command: commands.ListOrders) -> dict:
         where = {name: value for name, value in (("checkout_session_id", command.checkout_session_id),
                                                  ("status", command.status)) if value is not None}
-        found = call.tx.page(Order, ("created_at", "id"), command.limit, views.order_position(command.cursor), **where)
-        return page(found, command.limit, "orders", views.order_record, views.order_cursor)
+        found = call.tx.page(Order, ("created_at", "id"), command.limit, views.creation_position(command.cursor), **where)
+        return page(found, command.limit, "orders", views.order_record, views.creation_cursor)
 
     @operation(commands.GetOrder, writes=False)
     def get_order(self, call: Call, command: commands.GetOrder) -> dict:
@@ -232,3 +233,36 @@ class Control:
             "id": entry["id"], "at": views.timestamp(entry["at"]), "operation": entry["operation"],
             "request": entry["request"], "outcome": entry["outcome"], "reason": entry["reason"],
             "checkoutUrl": entry["checkout_url"]}, lambda entry: str(entry["id"]))
+
+
+class Deliveries:
+    """The control plane's view of the webhook outbox, and its levers."""
+
+    @operation(writes=False)
+    def get_webhook_public_keys(self, call: Call, _command: None) -> dict:
+        return deliveries.public_keys(call.tx)
+
+    @operation(commands.ListDeliveries, writes=False)
+    def list_webhook_deliveries(self, call: Call, command: commands.ListDeliveries) -> dict:
+        where = {name: value for name, value in (("store_id", command.store_id), ("event_type", command.event_type),
+                                                 ("status", command.status)) if value is not None}
+        found = call.tx.page(WebhookDelivery, ("created_at", "id"), command.limit,
+                             views.creation_position(command.cursor), **where)
+        return page(found, command.limit, "deliveries", views.delivery_record, views.creation_cursor)
+
+    @operation(commands.DeliveryRef, writes=False)
+    def get_webhook_delivery(self, call: Call, command: commands.DeliveryRef) -> dict:
+        delivery = call.tx.get(WebhookDelivery, command.delivery_id)
+        if delivery is None:
+            raise errors.DELIVERY_NOT_FOUND.error()
+        attempts = sorted(call.tx.find(DeliveryAttempt, delivery_id=delivery.id), key=lambda attempt: attempt.number)
+        return views.delivery_detail(delivery, attempts)
+
+    @operation(commands.DeliveryRef)
+    def resend_webhook_delivery(self, call: Call, command: commands.DeliveryRef) -> dict:
+        return views.delivery_record(events.resend(call.tx, command.delivery_id, call.now))
+
+    @operation(commands.TriggerEvent)
+    def trigger_webhook_event(self, call: Call, command: commands.TriggerEvent) -> dict:
+        triggered = events.trigger(call.tx, command.order_id, command.event_type, call.now)
+        return {"deliveries": [views.delivery_record(delivery) for delivery in triggered]}

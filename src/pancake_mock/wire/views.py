@@ -8,11 +8,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import codec
-from ..domain.model import CheckoutSession, Order, Payment, Product, ProductVersion, Webhook
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from ..codec import timestamp
+from ..domain.model import CheckoutSession, DeliveryAttempt, Order, Payment, Product, ProductVersion, Webhook, WebhookDelivery
 
 
 def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
@@ -117,18 +114,45 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def order_cursor(order: Order) -> str:
-    """Where a page of orders ends: `<created_at in microseconds since 1970>-<order id>`."""
-    return f"{(order.created_at - EPOCH) // timedelta(microseconds=1)}-{order.id}"
+def creation_cursor(entity: Order | WebhookDelivery) -> str:
+    """Where a page in creation order ends: `<created_at in microseconds since 1970>-<id>`."""
+    return f"{(entity.created_at - EPOCH) // timedelta(microseconds=1)}-{entity.id}"
 
 
-def order_position(cursor: str | None) -> tuple[datetime, str] | None:
+def creation_position(cursor: str | None) -> tuple[datetime, str] | None:
     """The (created_at, id) after which the next page starts. The contract's pattern admits only
-    well-formed cursors, and each is a position: one past every order reads as the last page."""
+    well-formed cursors, and each is a position: one past every item reads as the last page."""
     if cursor is None:
         return None
-    micros, order_id = cursor.split("-", 1)
+    micros, entity_id = cursor.split("-", 1)
     try:
-        return EPOCH + timedelta(microseconds=int(micros)), order_id
+        return EPOCH + timedelta(microseconds=int(micros)), entity_id
     except OverflowError:
-        return datetime.max.replace(tzinfo=timezone.utc), order_id
+        return datetime.max.replace(tzinfo=timezone.utc), entity_id
+
+
+def delivery_record(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "webhookId": delivery.webhook_id,
+        "storeId": delivery.store_id,
+        "environment": delivery.environment,
+        "eventType": delivery.event_type,
+        "eventId": delivery.event_id,
+        "channel": delivery.channel,
+        "url": delivery.url,
+        "status": delivery.status,
+        "attemptCount": delivery.attempt_count,
+        "maxAttempts": delivery.max_attempts,
+        "nextAttemptAt": timestamp(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "signedAt": delivery.signed_at,
+        "createdAt": timestamp(delivery.created_at),
+        "updatedAt": timestamp(delivery.updated_at),
+    }
+
+
+def delivery_detail(delivery: WebhookDelivery, attempts: list[DeliveryAttempt]) -> dict[str, Any]:
+    return {**delivery_record(delivery), "body": delivery.body, "attempts": [
+        {"number": attempt.number, "at": timestamp(attempt.at), "durationMs": attempt.duration_ms,
+         "statusCode": attempt.status_code, "error": attempt.error, "responseBody": attempt.response_body}
+        for attempt in attempts]}
