@@ -3,6 +3,7 @@
 
 import { createHash, createSign, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 
 import { WaffoPancake } from "@waffo/pancake-ts";
 
@@ -19,6 +20,7 @@ export const baseUrl = requiredEnv("PANCAKE_BASE_URL").replace(/\/+$/, "");
 export const credentials = JSON.parse(readFileSync(requiredEnv("PANCAKE_CREDENTIALS"), "utf8"));
 export const merchantId = credentials.merchantId;
 export const testKey = credentials.apiKeys.find((key) => key.environment === "test").privateKeyPem;
+export const prodKey = credentials.apiKeys.find((key) => key.environment === "prod").privateKeyPem;
 
 /** The official SDK, unmodified, pointed at the mock with the test-environment key. */
 export function sdkClient() {
@@ -86,6 +88,48 @@ async function control(path) {
     throw new Error(`GET /_mock${path} answered ${response.status}: ${JSON.stringify(body)}`);
   }
   return body;
+}
+
+/** POST to the mock's control plane (e.g. pay an order as its payment page would). */
+export async function controlPost(path, body) {
+  const response = await fetch(`${baseUrl}/_mock${path}`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const answer = await readJson(response);
+  if (response.status !== 200) {
+    throw new Error(`POST /_mock${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  }
+  return answer;
+}
+
+/** A webhook receiver on a free loopback port: it keeps each request's raw body and headers. */
+export async function webhookReceiver() {
+  const received = [];
+  const waiting = [];
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      response.end("ok");
+      waiting.splice(0).forEach((wake) => wake());
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/webhooks`,
+    /** The first request `accept` takes, waiting up to `timeoutMs` for it. */
+    async next(accept, timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = received.find(accept);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching webhook within ${timeoutMs} ms (${received.length} received)`);
+        await new Promise((resolve) => { waiting.push(resolve); setTimeout(resolve, 200); });
+      }
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 export async function ordersOf(sessionId) {
