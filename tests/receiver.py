@@ -21,7 +21,7 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, statuses: list[int] | None = None, hang: float = 0.0):
+    def __init__(self, statuses: list[int] | None = None, hang: float = 0.0, port: int = 0):
         self.received: list[Received] = []
         self.statuses = list(statuses or [])  # answered in turn; 200 once they run out
         self.hang = hang  # seconds the first request waits before its answer
@@ -46,7 +46,7 @@ class Receiver:
             def log_message(self, *_args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
 
