@@ -200,6 +200,7 @@ def test_a_dead_port_is_an_attempt_without_an_answer(api):
     assert 12.0 <= _seconds(record["nextAttemptAt"]) - _seconds(attempt["at"]) <= 12.5
 
 
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)  # the sender's clock, whatever the store
 def test_a_hanging_receiver_times_out_after_10_s_and_slows_no_payment(api):
     with Receiver.running(hang=12) as receiver:
         register(api, receiver.url)

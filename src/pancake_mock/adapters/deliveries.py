@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 
 import httpx
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select
 
 from .. import __version__
 from ..domain import events
@@ -43,7 +43,9 @@ _pending = webhook_deliveries.c.status == events.PENDING
 DUE = Statement(select(webhook_deliveries).where(
     _pending, webhook_deliveries.c.next_attempt_at <= bindparam("now", type_=webhook_deliveries.c.next_attempt_at.type))
     .order_by(webhook_deliveries.c.next_attempt_at).limit(bindparam("limit", type_=Integer())))
-NEXT_DUE = Statement(select(func.min(webhook_deliveries.c.next_attempt_at)).where(_pending))
+# Of the deliveries this process is not sending already.
+NEXT_DUE = Statement(select(func.min(webhook_deliveries.c.next_attempt_at)).where(_pending, or_(
+    webhook_deliveries.c.sender.is_(None), webhook_deliveries.c.sender != bindparam("me", type_=String()))))
 _DELIVERY = MAPPINGS[WebhookDelivery]
 
 log = logging.getLogger("pancake_mock.webhooks")
@@ -121,7 +123,7 @@ class Sender:
         endpoint), and how long to wait before the next look."""
         with self.store.snapshot() as tx:  # most looks find nothing due: a read decides that, not a write
             now = self.clock.now(tx)
-            next_due = tx.rows(NEXT_DUE)[0][0]
+            next_due = tx.rows(NEXT_DUE, {"me": self.owner})[0][0]
         if next_due is None or room <= 0:
             return [], LOOK_EVERY
         if next_due > now:
