@@ -32,7 +32,7 @@ from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.model import ENVIRONMENTS
 from .domain.orders import OrderRules
-from .wire import envelope, handlers, pages
+from .wire import envelope, graphql, handlers, pages
 from .wire.control_guard import ControlGuard
 from .wire.credentials import Credentials
 from .wire.pipeline import Services, pipeline_middleware
@@ -230,6 +230,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
         handlers.Deliveries(),
+        graphql.Reads(),
         pages.Pages(mock.psp, mock.tokens, mock.base_url),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))

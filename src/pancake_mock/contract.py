@@ -28,6 +28,7 @@ SPEC_DIR = next(p for p in (_HERE / "openapi", _HERE.parents[1] / "openapi") if 
 API_SPEC = SPEC_DIR / "pancake.yaml"
 CONTROL_SPEC = SPEC_DIR / "control.yaml"
 PAGES_SPEC = SPEC_DIR / "pages.yaml"
+GRAPHQL_SCHEMA = SPEC_DIR / "pancake.graphql"  # the reads: POST /v1/graphql in API_SPEC
 
 # The seed's create-order error table (status, errors[0].message), verbatim: a hard contract.
 SEED_ERRORS: tuple[tuple[int, str], ...] = (

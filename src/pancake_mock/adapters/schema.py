@@ -184,6 +184,7 @@ orders = Table(
     Column("checkout_url", String),
     Column("created_at", UtcDateTime, nullable=False),
     Column("buyer_identity", String),
+    Column("updated_at", UtcDateTime),
     # The control plane pages through them in this order, all of them or by status.
     Index("orders_by_creation", "created_at", "id"),
     Index("orders_by_status", "status", "created_at", "id"),

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from .. import codec
 from ..domain import errors, model
-from . import migrations
+from . import migrations, queries
 from .locks import Liveness, WriterLock
 from .schema import (
     api_keys,
@@ -113,6 +113,10 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.WebhookDelivery, webhook_deliveries),
     Mapping(model.DeliveryAttempt, delivery_attempts),
 )}
+
+
+def _table_of(kind: type) -> Any:
+    return MAPPINGS[kind].table
 
 
 @cache
@@ -301,6 +305,18 @@ class SqlTransaction:
         mapping = MAPPINGS[kind]
         statement = _selection(kind, tuple(where))
         return [mapping.entity(row) for row in self.rows(statement, {f"w_{name}": value for name, value in where.items()})]
+
+    def select(self, kind: type[T], where: tuple, order: tuple[str, ...], limit: int | None, offset: int,
+               descending: bool) -> list[T]:
+        shape, values = queries.shape_and_values(where, storable_text)
+        found = self.rows(queries.statement(_table_of, kind, shape, order, descending, False, limit is not None),
+                          queries.params(values, limit, offset))
+        return [MAPPINGS[kind].entity(row) for row in found]
+
+    def count(self, kind: type, where: tuple) -> int:
+        shape, values = queries.shape_and_values(where, storable_text)
+        return self.rows(queries.statement(_table_of, kind, shape, (), False, True, False),
+                         queries.params(values))[0][0]
 
     def _next(self, counter: str) -> int:
         drawn = self.rows(NEXT, {"name": counter})

@@ -85,6 +85,13 @@ class UpdateProduct:
         return {name: value for name, value in vars(self).items() if name != "id" and value is not _UNSET}
 
 
+@dataclass(frozen=True)
+class GraphqlQuery:
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+
+
 # The control plane.
 
 

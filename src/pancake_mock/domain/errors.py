@@ -106,6 +106,14 @@ DELIVERY_NOT_FOUND = Problem(404, "Webhook delivery not found", "store")
 DELIVERY_IN_FLIGHT = Problem(409, "Webhook delivery is being sent: send it again once this attempt is recorded", "store")
 EVENT_NEEDS_PAID_ORDER = Problem(409, "{event} is sent for a paid one-time order; this order is {status}", "order")
 
+# Reads (GraphQL).
+MUTATIONS_NOT_SUPPORTED = Problem(403, "Mutations are not supported: GraphQL is query-only", "graphql")
+READ_LIMIT = Problem(400, "limit must be between 1 and {maximum}", "graphql")
+READ_OFFSET = Problem(400, "offset must not be negative", "graphql")
+QUERY_TOO_DEEP = Problem(400, "Query is too deep: at most {maximum} levels of fields", "graphql")
+TOO_MANY_ALIASES = Problem(400, "Query has too many aliases: at most {maximum}", "graphql")
+QUERY_TOO_LARGE = Problem(400, "Query is too large: at most {maximum} tokens", "graphql")
+
 # Paying from the control plane (what the payment page would answer, in the API's envelope).
 ORDER_NOT_PAYABLE = Problem(409, "Order cannot be paid, current status: {status}", "order")
 PAYMENT_PAGE_EXPIRED = Problem(409, "Order cannot be paid: its payment page has expired", "order")

@@ -144,6 +144,7 @@ class Order:
     payment_id: str | None = None
     checkout_url: str | None = None
     buyer_identity: str | None = None  # of the token that made it: its buyer may cancel it
+    updated_at: datetime | None = None  # its last change of status (None: made before it was kept)
 
 
 @dataclass

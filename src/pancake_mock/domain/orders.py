@@ -155,6 +155,7 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
         currency=session.currency,
         price_snapshot=snapshot,
         created_at=now,
+        updated_at=now,
         buyer_ip=command.buyer_ip,
         success_url=success_url,
         metadata=session.metadata,

@@ -116,7 +116,7 @@ def payments_of(tx: Transaction, order: Order) -> list[Payment]:
     return sorted(tx.find(Payment, order_id=order.id), key=lambda payment: (payment.created_at, payment.id))
 
 
-def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str) -> Order:
+def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: datetime) -> Order:
     """Cancel a pending one-time order of this buyer; its payment page then charges nothing."""
     order = tx.get(Order, order_id)
     if order is None or order.type != ONETIME or order.environment != buyer.environment:
@@ -126,8 +126,8 @@ def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str) -> Order
         raise errors.ORDER_NOT_OWNED.error()
     if order.status != "pending":
         raise errors.ORDER_NOT_CANCELABLE.error(status=order.status)
-    order.status = "canceled"
-    tx.save(order, "status")
+    order.status, order.updated_at = "canceled", now
+    tx.save(order, "status", "updated_at")
     payment = tx.get(Payment, order.payment_id)
     if payment is not None and payment.status == "pending":
         payment.status = "canceled"
@@ -150,8 +150,8 @@ def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason
     tx.save(payment, "status", "card", "failure_reason", "updated_at")
     psp.journal_charge(tx, checkout, card, reason, now)
     if reason is None:
-        order.status = "completed"
-        tx.save(order, "status")
+        order.status, order.updated_at = "completed", now
+        tx.save(order, "status", "updated_at")
         checkout = replace(checkout, status="completed")
         events.publish(tx, events.order_completed(tx, order, payment, now), now)  # in this transaction: the outbox
     psp.update_checkout(tx, checkout)

@@ -28,6 +28,12 @@ class Transaction(Protocol):
 
     def find(self, kind: type[T], **where: Any) -> list[T]: ...
 
+    def select(self, kind: type[T], where: tuple, order: tuple[str, ...], limit: int | None, offset: int,
+               descending: bool) -> list[T]:
+        """Rows matching `where` (reads.Condition and reads.Within), in `order`, a page of them."""
+
+    def count(self, kind: type, where: tuple) -> int: ...
+
     def new_id(self, prefix: str) -> str:
         """A fresh Short ID (`PREFIX_` + 22 base62), deterministic under the run's seed."""
 

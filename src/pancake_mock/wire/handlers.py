@@ -116,7 +116,7 @@ class Orders:
 
     @operation(commands.CancelOrder)
     def cancel_onetime_order(self, call: Call, command: commands.CancelOrder) -> dict:
-        order = payments.cancel_order(call.tx, call.principal, command.order_id)
+        order = payments.cancel_order(call.tx, call.principal, command.order_id, call.now)
         return ok({"orderId": order.id, "status": order.status})
 
     def draft_order(self, tx: SqlTransaction, command: commands.CreateOrder,
