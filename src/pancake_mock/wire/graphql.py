@@ -473,8 +473,11 @@ class Loader:
         self._loaded: dict[tuple[type, str], dict[str, list]] = {}
 
     def expect(self, entities: list) -> None:
-        """Entities a list answered: the keys their relations will be asked by."""
+        """Entities read: each is known by its id from now on, and the keys of its relations
+        join the next batch of their kind."""
         for entity in entities:
+            if hasattr(entity, "id"):
+                self._loaded.setdefault((type(entity), "id"), {})[entity.id] = [entity]
             for kind, field, key in _relations(entity):
                 self._known.setdefault((kind, field), set()).add(key)
 
@@ -484,9 +487,10 @@ class Loader:
             keys = (self._known.pop((kind, field), set()) - loaded.keys()) | {key}
             for found_key in keys:
                 loaded[found_key] = []
-            for row in self.tx.select(kind, (reads.Condition(field, "in", tuple(sorted(keys))),),
-                                      (field,), None, 0, False):
+            rows = self.tx.select(kind, (reads.Condition(field, "in", tuple(sorted(keys))),), (field,), None, 0, False)
+            for row in rows:
                 loaded[getattr(row, field)].append(row)
+            self.expect(rows)
         return loaded[key]
 
     def one(self, kind: type, key: str) -> t.Any:
