@@ -42,7 +42,7 @@ from graphql import (
 )
 
 from .. import codec, contract
-from ..domain import commands, errors, reads
+from ..domain import commands, errors, fx, reads
 from ..domain.model import (
     ONETIME,
     SUBSCRIPTION,
@@ -111,7 +111,7 @@ class Reads:
         problems = validate(schema(), document, (*specified_rules, DepthLimit, AliasLimit))
         if problems:
             return _answer(None, problems)
-        result = execute(schema(), document, root_value=Root(call.tx, call.principal),
+        result = execute(schema(), document, root_value=Root(call.tx, call.principal, call.now),
                          variable_values=command.variables, operation_name=command.operation_name)
         return _answer(result.data, result.errors or [])
 
@@ -124,16 +124,17 @@ def _answer(data: dict | None, problems: t.Sequence[GraphQLError]) -> dict:
 
 
 def _ids_as_strings(schema: GraphQLSchema, document):
-    """A variable declared `String!` where the schema wants `ID!`, or the other way round, takes
-    the type of where it is used: the real API's examples declare ids both ways."""
+    """A variable declared `String` where the schema wants `ID`, or the other way round, takes
+    the type of where it is used: the real API's examples declare ids both ways. (One used in
+    both kinds of place stays as declared, and GraphQL's own rule refuses it.)"""
     context = ValidationContext(schema, document, TypeInfo(schema), lambda _error: None)
-    wanted: dict[tuple[int, str], str] = {}
+    wanted: dict[tuple[int, str], set[str]] = {}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             for usage in context.get_recursive_variable_usages(definition):
                 if usage.type is not None:
-                    wanted[(id(definition), usage.node.name.value)] = get_named_type(usage.type).name
-    interchangeable = {"ID", "String"}
+                    wanted.setdefault((id(definition), usage.node.name.value), set()).add(
+                        get_named_type(usage.type).name)
 
     class Retype(Visitor):
         def enter_operation_definition(self, node, *_args):
@@ -144,10 +145,10 @@ def _ids_as_strings(schema: GraphQLSchema, document):
             while not isinstance(named, NamedTypeNode):
                 wrappers.append(named)
                 named = named.type
-            target = wanted.get((self.operation, node.variable.name.value))
-            if target is None or target == named.name.value or {target, named.name.value} != interchangeable:
+            targets = wanted.get((self.operation, node.variable.name.value), set())
+            if len(targets) != 1 or {named.name.value, *targets} != {"ID", "String"}:
                 return None
-            retyped = dataclasses.replace(named, name=dataclasses.replace(named.name, value=target))
+            retyped = dataclasses.replace(named, name=dataclasses.replace(named.name, value=targets.pop()))
             for wrapper in reversed(wrappers):
                 retyped = dataclasses.replace(wrapper, type=retyped)
             return dataclasses.replace(node, type=retyped)
@@ -214,9 +215,10 @@ def _filters(values: dict | None, on_order: frozenset[str] = frozenset()) -> rea
 class Root:
     """The query's root value: its snapshot, its caller, and the batches its nodes load from."""
 
-    def __init__(self, tx: Transaction, principal: reads.Principal):
+    def __init__(self, tx: Transaction, principal: reads.Principal, now: datetime):
         self.tx = tx
         self.principal = principal
+        self.now = now
         self.loader = Loader(tx)
 
     def _list(self, selection: reads.Selection, node: Callable[[t.Any], Node], filter=None, limit=None,
@@ -302,6 +304,21 @@ class Root:
     # Refunds come with their issue: the lists are there, and empty.
     refunds = refundTickets = _read(lambda root, filter=None, limit=None, offset=None: root._none(limit, offset))
     refundsCount = refundTicketsCount = _read(lambda root, filter=None: 0)
+
+    # The merchant's memberships and keys, e-mails (none are sent), exchange rates.
+    storeMerchantsCount = _read(lambda root: len(reads.visible_store_ids(root.tx, root.principal))
+                                if isinstance(root.principal, reads.MerchantPrincipal) else 0)
+    apiKeysCount = _read(lambda root: len(root.tx.find(ApiKey, merchant_id=root.principal.merchant_id))
+                         if isinstance(root.principal, reads.MerchantPrincipal) else 0)
+    emailDeliveries = _read(lambda root, store_id, filter=None, limit=None, offset=None: root._none(limit, offset))
+    emailDeliveriesCount = _read(lambda root, store_id, filter=None: 0)
+
+    @_read
+    def rate(self, from_currency: str, to_currency: str) -> Node:
+        quote = fx.quote(from_currency, to_currency, self.now)
+        return {"fromCurrency": quote.from_currency, "toCurrency": quote.to_currency,
+                "standardRate": f"{quote.standard_rate:f}", "rateRefId": quote.rate_ref_id,
+                "expiryTime": quote.expiry_time}
 
     # Webhook deliveries.
     webhookDeliveries = _read(lambda root, store_id, filter=None, limit=None, offset=None: root._list(
