@@ -54,6 +54,26 @@ def test_the_contract_lints_clean():
     assert lint([contract.API_SPEC, contract.CONTROL_SPEC]) == []
 
 
+def test_the_graphql_schema_is_built_validated_and_query_only(tmp_path):
+    sdl = contract.GRAPHQL_SCHEMA.read_text(encoding="utf-8")
+    assert lint([contract.GRAPHQL_SCHEMA]) == []
+    unknown = tmp_path / "unknown.graphql"
+    unknown.write_text(sdl.replace("  status: String!\n", "  status: Statuz!\n", 1), encoding="utf-8")
+    assert lint([unknown]) == [Problem(unknown, "#", "Unknown type 'Statuz'.")]
+    broken = tmp_path / "broken.graphql"
+    broken.write_text(sdl + "\ntype Query2 {\n", encoding="utf-8")
+    [problem] = lint([broken])
+    assert problem.location.startswith("line ") and "Syntax Error" in problem.message
+    writes = tmp_path / "writes.graphql"
+    writes.write_text(sdl.replace("schema {\n  query: Query\n}", "schema {\n  query: Query\n  mutation: Writes\n}")
+                      + "\ntype Writes {\n  createStore(name: String!): Store\n}\n", encoding="utf-8")
+    [problem] = lint([writes])
+    assert problem.message == "a mutation root: the reads are query-only"
+    empty = tmp_path / "empty.graphql"
+    empty.write_text(sdl.replace("input BooleanFilter {\n  eq: Boolean\n}", "input BooleanFilter"), encoding="utf-8")
+    assert [p.message for p in lint([empty])] == ["Input Object type BooleanFilter must define one or more fields."]
+
+
 def test_an_html_page_answers_its_errors_as_pages_but_a_json_error_needs_the_envelope(tmp_path):
     pages = yaml.safe_load(contract.PAGES_SPEC.read_text(encoding="utf-8"))
     assert lint([write(tmp_path, "pages.yaml", pages)]) == []
@@ -206,7 +226,7 @@ def pancake_mock(*args: str, cwd) -> subprocess.CompletedProcess:
 
 def test_cli_on_the_contract(tmp_path):
     result = pancake_mock("lint", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (0, "lint: OK, 3 file(s)\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "lint: OK, 4 file(s)\n"), result.stderr
 
 
 def test_cli_prints_one_line_per_problem(tmp_path, api):

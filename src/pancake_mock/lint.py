@@ -3,7 +3,9 @@
 openapi-spec-validator checks each document but misses dangling `$ref`s, link operationIds and
 security names that name nothing, so those are checked here, with two house rules on top: every
 error response uses the ErrorEnvelope (an HTML page's error is a page), and every row of the
-seed's create-order error table is documented. One `Problem` per finding, each printable as one line.
+seed's create-order error table is documented. A GraphQL SDL file (`.graphql`) is built and
+validated by graphql-core, and must be query-only, as the real API's reads are. One `Problem` per
+finding, each printable as one line.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from referencing.exceptions import Unresolvable
 
 from . import contract
 
-DEFAULT_PATHS = (contract.API_SPEC, contract.CONTROL_SPEC, contract.PAGES_SPEC)
+DEFAULT_PATHS = (contract.API_SPEC, contract.CONTROL_SPEC, contract.PAGES_SPEC, contract.GRAPHQL_SCHEMA)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ENVELOPE_POINTER = "/components/schemas/ErrorEnvelope"
 SEED_PATH = "/v1/actions/onetime-order/create-order"
@@ -45,6 +47,9 @@ def lint(paths: Sequence[Path] = DEFAULT_PATHS) -> list[Problem]:
     problems: list[Problem] = []
     documents: list[_Document] = []
     for path in paths:
+        if path.suffix == ".graphql":
+            problems += _sdl_problems(path)
+            continue
         try:
             data = files.read(path)
         except (OSError, yaml.YAMLError) as error:
@@ -320,6 +325,32 @@ def _one_line(error: object) -> str:
     return " ".join(str(error).split())
 
 
+# --- the GraphQL schema ---------------------------------------------------------------------
+
+
+def _sdl_problems(path: Path) -> list[Problem]:
+    from graphql import GraphQLError, build_schema, validate_schema
+
+    try:
+        schema = build_schema(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        return [Problem(path, "#", f"cannot read: {_one_line(error)}")]
+    except (GraphQLError, TypeError) as error:
+        return [Problem(path, _sdl_location(error), _one_line(getattr(error, "message", error)))]
+    problems = [Problem(path, _sdl_location(error), _one_line(error.message)) for error in validate_schema(schema)]
+    for root, kind in ((schema.mutation_type, "mutation"), (schema.subscription_type, "subscription")):
+        if root is not None:
+            problems.append(Problem(path, _sdl_location(root), f"a {kind} root: the reads are query-only"))
+    return problems
+
+
+def _sdl_location(found: object) -> str:
+    node = getattr(found, "ast_node", None)
+    locations = getattr(found, "locations", None) or ([node.loc.source.get_location(node.loc.start)]
+                                                      if node is not None and node.loc else [])
+    return f"line {locations[0].line}:{locations[0].column}" if locations else "#"
+
+
 # --- command line -----------------------------------------------------------------------------
 
 
@@ -327,12 +358,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "lint",
         help="check the OpenAPI contract",
-        description="Check OpenAPI documents: openapi-spec-validator, dangling $refs, link operationIds, security "
-        "scheme names, the error envelope and the seed's error table. One line per problem; exit 1 if any.",
+        description="Check OpenAPI documents (openapi-spec-validator, dangling $refs, link operationIds, security "
+        "scheme names, the error envelope and the seed's error table) and GraphQL SDL files (built and validated, "
+        "query-only). One line per problem; exit 1 if any.",
     )
     parser.add_argument(
         "files", nargs="*", type=Path, default=list(DEFAULT_PATHS), metavar="FILE",
-        help="OpenAPI documents to check (default: the contract, pancake.yaml and control.yaml)",
+        help="OpenAPI documents and GraphQL SDL files to check (default: the contracts in openapi/)",
     )
 
 
