@@ -1,7 +1,7 @@
 """The scenario suite: the business rules fuzzing cannot judge, against any deployment.
 
 Every row of the seed's create-order error table with its exact status and message, the happy
-path, cancel-order, email normalization, the price snapshot, environment and store isolation. Without the
+path, its order read back through GraphQL, cancel-order, email normalization, the price snapshot, environment and store isolation. Without the
 mock's control plane a scenario judges what the API answers; with it, stored state too.
 """
 
@@ -156,6 +156,39 @@ def happy_path(ctx: Context):
     check(Decimal(snapshot["total"]) == Decimal(snapshot["subtotal"]) + Decimal(snapshot["taxAmount"]),
           "the price snapshot's total is not subtotal + taxAmount")
     check(api.control("GET", f"/checkout-sessions/{session}")["status"] == "completed", "the session is not completed")
+    return None
+
+
+READ_ORDER = """query ($id: ID!) { onetimeOrder(id: $id) {
+  id status buyerEmail priceSnapshot { total } payments { id status cardInfo { last4 } } } }"""
+
+
+@scenario("reads: the happy path's order reads back through GraphQL, pending, then paid with its payment")
+def order_reads_back(ctx: Context):
+    api = ctx.api
+    reference = f"verify-read-{secrets.token_hex(4)}"
+    buyer = f"verify-reader-{secrets.token_hex(3)}"
+    session = api.create_session(first_product(api, "onetime")["id"], orderMerchantExternalId=reference)
+    token = api.issue_token(buyer=buyer)
+    expect(api.create_order(order_body(session), token), 200)
+    found = expect(api.graphql("""query ($s: String!, $ref: String!) {
+        onetimeOrders(storeId: $s, filter: { orderMerchantExternalId: { eq: $ref } }) { id status buyerEmail } }""",
+                               {"s": api.stores[0]["id"], "ref": reference}), 200)
+    orders = (found.json().get("data") or {}).get("onetimeOrders") or []
+    check(len(orders) == 1 and orders[0]["status"] == "pending" and orders[0]["buyerEmail"] == EMAIL,
+          "GraphQL does not list the new order, pending, by its orderMerchantExternalId", found)
+    order_id = orders[0]["id"]
+    refused = expect(api.graphql(READ_ORDER, {"id": order_id}, token=api.issue_token(buyer=buyer + "-other")), 200)
+    check(refused.json().get("data") == {"onetimeOrder": None}, "another buyer's token reads the order", refused)
+    expect(api.graphql('mutation { createStore(name: "x") { id } }'), 403)
+    if not ctx.control_plane:
+        return "paid state not checked: paying needs the mock's /_mock"
+    payment = api.control("POST", f"/orders/{order_id}/pay", json={})["payment"]
+    for reader in (None, token):  # the merchant, and the buyer's own token
+        read = expect(api.graphql(READ_ORDER, {"id": order_id}, token=reader), 200)
+        order = (read.json().get("data") or {}).get("onetimeOrder") or {}
+        check(order.get("status") == "completed" and [(p["id"], p["status"]) for p in order.get("payments", [])]
+              == [(payment["id"], "succeeded")], "the paid order does not read back completed with its payment", read)
     return None
 
 

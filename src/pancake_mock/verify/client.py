@@ -20,6 +20,7 @@ from .signing import MerchantSignature
 
 ISSUE_TOKEN = "/v1/actions/auth/issue-session-token"
 CREATE_SESSION = "/v1/actions/checkout/create-session"
+GRAPHQL = "/v1/graphql"
 CONTROL = "/_mock"
 
 
@@ -119,6 +120,12 @@ class Api:
             sent["Authorization"] = f"Bearer {token}"
         content = raw if raw is not None else json.dumps(body).encode()
         return self.send("POST", path, data=content, headers={**sent, **(headers or {})})
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None, *,
+                token: str | None = None) -> requests.Response:
+        """A read through POST /v1/graphql: merchant-signed, or with a buyer's session token."""
+        body = {"query": query, "variables": variables}
+        return self.as_buyer(GRAPHQL, body, token) if token is not None else self.signed(GRAPHQL, body)
 
     # The checkout flow, step by step.
 

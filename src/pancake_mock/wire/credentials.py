@@ -37,7 +37,10 @@ class Credentials:
                      headers: Headers, body: bytes, now: datetime, wall_now: datetime) -> Principal:
         """Who is calling, reading only: a write then records the credential's use (`record_use`)."""
         if requirement == MERCHANT:
-            return self.merchant(tx, method, path, headers, body, wall_now)
+            merchant = self.merchant(tx, method, path, headers, body, wall_now)
+            if "x-environment" in headers:  # the key names the environment; a malformed header is still refused
+                _environment(headers)
+            return merchant
         # The credential first: an unknown token or slug is a 401 whatever else is missing.
         if requirement == SESSION_TOKEN:
             return auth.BuyerPrincipal(self.session_token(tx, headers, now), _environment(headers))
