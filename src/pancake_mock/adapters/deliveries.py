@@ -100,13 +100,16 @@ class Sender:
     async def _run(self) -> None:
         with self.store.snapshot() as tx:
             signing_keys = tx.setting(SIGNING_KEYS)
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
-                                     headers={"user-agent": USER_AGENT}) as client:
+        client: httpx.AsyncClient | None = None  # made at the first delivery: its TLS context costs 5 MB
+        try:
             while True:
                 self._woken.clear()
                 wait = LOOK_EVERY
                 try:
                     claimed, wait = await self._claim(CONCURRENCY - len(self._in_flight))
+                    if claimed and client is None:
+                        client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
+                                                   headers={"user-agent": USER_AGENT})
                     for delivery, secret in claimed:
                         task = asyncio.get_running_loop().create_task(self._send(client, signing_keys, delivery, secret))
                         self._in_flight.add(task)
@@ -117,6 +120,9 @@ class Sender:
                     await asyncio.wait_for(self._woken.wait(), timeout=wait)
                 except TimeoutError:
                     pass
+        finally:
+            if client is not None:
+                await client.aclose()
 
     async def _claim(self, room: int) -> tuple[list[tuple[WebhookDelivery, str | None]], float]:
         """Up to `room` due deliveries claimed by this process (with the Feishu secret of their
