@@ -11,6 +11,9 @@
   Negative cases are left alone: they exist to be rejected.
 - A valid generated X-Idempotency-Key is made unique per case: a reused key replays the first
   answer by design, which would make every later case with that key test nothing.
+- GraphQL queries (generated from the SDL) are merchant-signed, and a positive query's page
+  arguments are put within their documented bounds (`limit` 1 to 100, `offset` from 0), which
+  the SDL cannot express.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ ORDER_OPERATIONS = {"createOnetimeOrder": "onetime", "createSubscriptionOrder": 
 MERCHANT_SCHEMES = {"merchantId", "merchantTimestamp", "merchantSignature"}
 MERCHANT_HEADERS = {"X-Merchant-Id", "X-Timestamp", "X-Signature"}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+PAGE_ARGUMENT = re.compile(r"\b(limit|offset): (-?\d+)")
+PAGE_BOUNDS = {"limit": (1, 100), "offset": (0, 10**6)}
 PREFILL = {"buyerEmail": "verify-buyer@example.com",
            "billingDetail": {"country": "US", "isBusiness": False, "state": "CA"}}
 
@@ -130,3 +135,26 @@ def install(schema: Any, api: Api) -> None:
         elif name == "createOnetimeProduct" and isinstance(body.get("storeId"), str):
             body["storeId"] = _pick(api.stores, body["storeId"])["id"]
         return case
+
+
+def install_graphql(schema: Any, api: Api) -> None:
+    signer = api.signer()
+
+    @schema.auth(refresh_interval=None)
+    class MerchantKey:
+        def get(self, case, context):
+            return signer
+
+        def set(self, case, data, context):
+            case._auth = data
+
+    @schema.hook("map_case")
+    def within_page_bounds(context, case):
+        if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE and isinstance(case.body, str):
+            case.body = PAGE_ARGUMENT.sub(_bounded, case.body)
+        return case
+
+
+def _bounded(match: re.Match) -> str:
+    low, high = PAGE_BOUNDS[match[1]]
+    return f"{match[1]}: {min(max(int(match[2]), low), high)}"

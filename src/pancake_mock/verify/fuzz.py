@@ -1,5 +1,6 @@
 """The schemathesis phases (examples, coverage, fuzzing, stateful), run in-process by the engine
-the `st` CLI uses, with the configuration, hooks and checks of `contracts/`."""
+the `st` CLI uses, with the configuration, hooks and checks of `contracts/`: on the OpenAPI
+contract, then on the GraphQL schema (queries generated from the SDL, sent to /v1/graphql)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,17 @@ SAFE_OPERATIONS = ["issueSessionToken", "createCheckoutSession", "previewTax", "
 SAFE_REQUESTS_PER_SECOND = 5
 
 
-def configure(api: Api, *, seed: int, max_examples: int, safe: bool) -> SchemathesisConfig:
+GRAPHQL_PATH = "/v1/graphql"
+# Our checks judge the REST envelope; GraphQL's answers are judged by schemathesis' own GraphQL
+# checks here, and as HTTP answers by ours through the OpenAPI contract's graphqlQuery.
+ENVELOPE_CHECKS = ("error_envelope", "success_envelope", "documented_headers", "success_path_reached")
+
+
+def configure(api: Api, *, seed: int, max_examples: int, safe: bool, graphql: bool = False) -> SchemathesisConfig:
     data = tomllib.loads((contracts.DIRECTORY / "schemathesis.toml").read_text(encoding="utf-8"))
-    data.update({"base-url": api.base_url, "seed": seed, "workers": 1})
+    data.update({"base-url": api.base_url + (GRAPHQL_PATH if graphql else ""), "seed": seed, "workers": 1})
+    if graphql:
+        data.setdefault("checks", {}).update({name: {"enabled": False} for name in ENVELOPE_CHECKS})
     data.setdefault("generation", {})["max-examples"] = max_examples
     if safe:
         data["rate-limit"] = f"{SAFE_REQUESTS_PER_SECOND}/s"
@@ -44,6 +53,14 @@ def build_schema(api: Api, *, seed: int, max_examples: int, safe: bool) -> Any:
     if safe:
         schema = schema.include(operation_id=SAFE_OPERATIONS)
     contracts.load("hooks").install(schema, api)
+    return schema
+
+
+def build_graphql_schema(api: Api, *, seed: int, max_examples: int, safe: bool) -> Any:
+    contracts.load("checks")
+    config = configure(api, seed=seed, max_examples=max_examples, safe=safe, graphql=True)
+    schema = schemathesis.graphql.from_path(str(contract.GRAPHQL_SCHEMA), config=config)
+    contracts.load("hooks").install_graphql(schema, api)
     return schema
 
 
@@ -63,7 +80,13 @@ def _scratch_directory() -> Iterator[None]:
 
 
 def run(api: Api, report: Report, *, max_examples: int, safe: bool, progress: Callable[[str], None]) -> None:
-    schema = build_schema(api, seed=report.seed, max_examples=max_examples, safe=safe)
+    # GraphQL is read-only: it runs under --safe too.
+    for build in (build_schema, build_graphql_schema):
+        schema = build(api, seed=report.seed, max_examples=max_examples, safe=safe)
+        _execute(schema, report, progress)
+
+
+def _execute(schema: Any, report: Report, progress: Callable[[str], None]) -> None:
     with _scratch_directory():
         for event in from_schema(schema).execute():
             if isinstance(event, events.PhaseFinished) and event.phase.name in TESTING_PHASES:

@@ -101,24 +101,33 @@ def answer(call: Call, command: commands.GraphqlQuery) -> dict:
     try:
         document = parse(command.query, max_lexical_tokens=MAX_TOKENS, max_comments=MAX_TOKENS)
     except GraphQLError as error:
-        return _answer(None, [error])
+        return _answer(None, [error], "GRAPHQL_PARSE_FAILED")
     chosen = get_operation_ast(document, command.operation_name)
     if chosen is not None and chosen.operation != OperationType.QUERY:
         raise errors.MUTATIONS_NOT_SUPPORTED.error()
     document = _ids_as_strings(schema(), document)
     problems = validate(schema(), document, (*specified_rules, DepthLimit, AliasLimit))
     if problems:
-        return _answer(None, problems)
+        return _answer(None, problems, "GRAPHQL_VALIDATION_FAILED")
     result = execute(schema(), document, root_value=Root(call.tx, call.principal, call.now),
                      variable_values=command.variables, operation_name=command.operation_name)
-    return _answer(result.data, result.errors or [])
+    return _answer(result.data, result.errors or [], "BAD_USER_INPUT")
 
 
-def _answer(data: dict | None, problems: t.Sequence[GraphQLError]) -> dict:
+def _answer(data: dict | None, problems: t.Sequence[GraphQLError], code: str) -> dict:
+    """Errors in GraphQL's shape with the stage that made them (`layer`) and, as Apollo labels
+    them, whether the request or the server is at fault (`extensions.code`): `code` unless a
+    resolver failed unexpectedly (INTERNAL_SERVER_ERROR)."""
     answer: dict[str, t.Any] = {"data": data}
     if problems:
-        answer["errors"] = [{**problem.formatted, "layer": "graphql"} for problem in problems]
+        answer["errors"] = [{**problem.formatted, "extensions": {"code": _code(problem, code)}, "layer": "graphql"}
+                            for problem in problems]
     return answer
+
+
+def _code(problem: GraphQLError, code: str) -> str:
+    unexpected = problem.original_error is not None and not isinstance(problem.original_error, GraphQLError)
+    return "INTERNAL_SERVER_ERROR" if unexpected else code
 
 
 def _ids_as_strings(schema: GraphQLSchema, document):
