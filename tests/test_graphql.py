@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -323,3 +324,74 @@ def test_a_page_of_orders_costs_the_same_statements_whatever_its_length(tmp_path
 
         assert run(2) == run(12) <= 8
         store.engine.dispose()
+
+
+def test_analytics_aggregate_what_the_orders_hold(api):
+    """Four orders: two paid in EUR by one buyer (visa, then mastercard), one pending in EUR after
+    a decline, one paid in USD; the analytics over a day around now say exactly that."""
+    def made(buyer: str, currency: str, billing: dict, *payments: dict) -> dict:
+        session = api.create_session(currency=currency)
+        answer = api.create_order({"checkoutSessionId": session, "buyerEmail": buyer, "billingDetail": billing},
+                                  api.issue_token(buyer=buyer))
+        assert answer.status_code == 200, answer.text
+        [order] = api.control("GET", "/orders", params={"checkoutSessionId": session})["orders"]
+        for how in payments:
+            pay(api, order, **how)
+        return api.control("GET", f"/orders/{order['id']}")
+
+    visa, mastercard = {"cardNumber": "4242424242424242"}, {"cardNumber": "5555555555554444"}
+    first = made("repeat@example.com", "EUR", BILLING, visa)
+    second = made("repeat@example.com", "EUR", BILLING, mastercard)
+    made("declined@example.com", "EUR", {"country": "FR", "isBusiness": False}, {"outcome": "insufficient_funds"})
+    dollars = made("usd@example.com", "USD", {"country": "US", "isBusiness": False, "state": "CA"}, visa)
+    now = datetime.now(timezone.utc)
+    span = f'{{ timeRange: {{ startDate: "{(now - timedelta(days=1)).isoformat()}", endDate: "{(now + timedelta(days=1)).isoformat()}" }} }}'
+    read = data(api, f"""query ($s: ID!) {{
+      orderStatistics(storeId: $s, filter: {span}) {{
+        totalCount countsByStatus {{ status count }} revenueByCurrency {{ currency totalAmount paymentCount }}
+        buyerMetrics {{ totalBuyers newBuyers returningBuyers }} ordersByCountry {{ country count }}
+        revenueByState(country: "US", currency: "usd") {{ state totalAmount paymentCount }} }}
+      paymentStatistics(storeId: $s, filter: {span}) {{
+        successRate {{ totalAttempts succeeded failed pending successRate }} failedReasons {{ reason count percentage }}
+        cardBrandDistribution {{ brand count }} }}
+      productStatistics(storeId: $s, filter: {span}) {{ onetimeTotalCount topByOrderCount(limit: 1) {{ orderCount }} }}
+      distributionAnalysis(storeId: $s, filter: {span}) {{ orderAmountPercentiles(currency: "eur") {{ min max count }} }}
+      customerAnalysis(storeId: $s, filter: {span}) {{ purchaseFrequency {{ purchaseCount customerCount }}
+        topCustomers(currency: "eur", limit: 1) {{ buyerEmail totalSpent orderCount }} }}
+      taxAnalysis(storeId: $s, filter: {span}) {{ byCountry(currency: "eur") {{ country totalTax paymentCount }} }}
+      subscriptionAnalysis(storeId: $s, filter: {span}) {{ activeCount trialConversion {{ totalTrials }} }}
+      refundTicketAnalysis(storeId: $s, filter: {span}) {{ approvalRate {{ rate }} }}
+    }}""", {"s": api.stores[0]["id"]})
+
+    eur = [first, second]
+    total = lambda orders: f"{sum(Decimal(o['priceSnapshot']['total']) for o in orders):.2f}"  # noqa: E731
+    orders = read["orderStatistics"]
+    assert orders["totalCount"] == 4
+    assert orders["countsByStatus"] == [{"status": "completed", "count": 3}, {"status": "pending", "count": 1}]
+    assert orders["revenueByCurrency"] == [{"currency": "EUR", "totalAmount": total(eur), "paymentCount": 2},
+                                           {"currency": "USD", "totalAmount": total([dollars]), "paymentCount": 1}]
+    assert orders["buyerMetrics"] == {"totalBuyers": 3, "newBuyers": 3, "returningBuyers": 0}
+    assert orders["ordersByCountry"] == [{"country": "DE", "count": 2}, {"country": "FR", "count": 1},
+                                         {"country": "US", "count": 1}]
+    assert orders["revenueByState"] == [{"state": "CA", "totalAmount": total([dollars]), "paymentCount": 1}]
+    payments = read["paymentStatistics"]
+    assert payments["successRate"] == {"totalAttempts": 4, "succeeded": 3, "failed": 1, "pending": 0, "successRate": 0.75}
+    assert payments["failedReasons"] == [{"reason": "insufficient_funds", "count": 1, "percentage": 100.0}]
+    assert payments["cardBrandDistribution"] == [{"brand": "mastercard", "count": 1}, {"brand": "visa", "count": 2}]
+    assert read["productStatistics"] == {"onetimeTotalCount": 2, "topByOrderCount": [{"orderCount": 4}]}
+    amounts = sorted(float(o["priceSnapshot"]["total"]) for o in eur)
+    assert read["distributionAnalysis"]["orderAmountPercentiles"] == {"min": amounts[0], "max": amounts[1], "count": 2}
+    customers = read["customerAnalysis"]
+    assert customers["purchaseFrequency"] == [{"purchaseCount": 1, "customerCount": 2}, {"purchaseCount": 2, "customerCount": 1}]
+    assert customers["topCustomers"] == [{"buyerEmail": "repeat@example.com", "totalSpent": total(eur), "orderCount": 2}]
+    tax = f"{sum(Decimal(o['priceSnapshot']['taxAmount']) for o in eur):.2f}"
+    assert read["taxAnalysis"]["byCountry"] == [{"country": "DE", "totalTax": tax, "paymentCount": 2}]
+    assert read["subscriptionAnalysis"] == {"activeCount": 0, "trialConversion": {"totalTrials": 0}}
+    assert read["refundTicketAnalysis"] == {"approvalRate": {"rate": 0.0}}
+
+    outside = data(api, 'query ($s: ID!) { orderStatistics(storeId: $s, filter: { timeRange: { startDate: "2020-01-01", '
+                        'endDate: "2021-01-01" } }) { totalCount } }', {"s": api.stores[0]["id"]})
+    assert outside == {"orderStatistics": {"totalCount": 0}}
+    buyer = as_buyer(api, api.issue_token(buyer="repeat@example.com"), f"query ($s: ID!) {{ orderStatistics(storeId: $s, "
+                     f"filter: {span}) {{ totalCount }} }}", {"s": api.stores[0]["id"]})
+    assert buyer == {"orderStatistics": None}  # a merchant's figures only

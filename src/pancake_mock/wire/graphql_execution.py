@@ -42,7 +42,7 @@ from graphql import (
 )
 
 from .. import codec, contract
-from ..domain import commands, errors, fx, reads
+from ..domain import analytics, commands, errors, fx, reads
 from ..domain.model import (
     ONETIME,
     SUBSCRIPTION,
@@ -326,6 +326,175 @@ class Root:
         return {"fromCurrency": quote.from_currency, "toCurrency": quote.to_currency,
                 "standardRate": f"{quote.standard_rate:f}", "rateRefId": quote.rate_ref_id,
                 "expiryTime": quote.expiry_time}
+
+    # Analytics: a store's orders of a time range, with their payments, aggregated (domain/analytics.py).
+    @_read
+    def orderStatistics(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "totalCount": len(sales),
+            "countsByStatus": lambda _info: analytics.counts_by_status(sales),
+            "countsByPeriod": lambda _info, granularity: analytics.counts_by_period(sales, granularity),
+            "revenueByCurrency": lambda _info: analytics.revenue_by_currency(sales),
+            "revenueByPeriod": lambda _info, granularity, currency: analytics.revenue_by_period(sales, granularity, currency),
+            "buyerMetrics": lambda _info: analytics.buyer_metrics(sales, self._earlier_buyers(store_id, filter)),
+            "revenueByCountry": lambda _info, currency: analytics.revenue_by_country(sales, currency),
+            "ordersByCountry": lambda _info: analytics.orders_by_country(sales),
+            "b2bVsB2cBreakdown": lambda _info, currency: analytics.business_breakdown(sales, currency),
+            "revenueByState": lambda _info, country, currency: analytics.revenue_by_state(sales, country, currency),
+        }
+
+    @_read
+    def paymentStatistics(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        currency = filter.get("currency")
+        return {
+            "successRate": lambda _info: analytics.success_rate(sales),
+            "failedReasons": lambda _info: analytics.failed_reasons(sales),
+            "refunds": analytics.no_refunds(),
+            "methodDistribution": lambda _info: analytics.method_distribution(sales, currency),
+            "cardBrandDistribution": lambda _info: analytics.card_brand_distribution(sales, currency),
+            "taxSummary": lambda _info: analytics.tax_summary(sales),
+            "preTaxRevenueByCurrency": lambda _info: analytics.pre_tax_revenue_by_currency(sales),
+            "settlementRevenueByCurrency": lambda _info: analytics.revenue_by_currency(sales),
+        }
+
+    @_read
+    def productStatistics(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        products = self.tx.find(Product, store_id=store_id)
+        return {
+            "onetimeCountsByStatus": analytics.product_counts(products, ONETIME),
+            "subscriptionCountsByStatus": analytics.product_counts(products, SUBSCRIPTION),
+            "onetimeTotalCount": sum(1 for p in products if p.type == ONETIME),
+            "subscriptionTotalCount": sum(1 for p in products if p.type == SUBSCRIPTION),
+            "topByOrderCount": lambda _info, limit=None: analytics.top_products(sales, limit, None),
+            "topByRevenue": lambda _info, currency, limit=None: analytics.top_products(sales, limit, currency),
+            "revenueContribution": lambda _info, currency: analytics.revenue_contribution(sales, currency),
+        }
+
+    @_read
+    def trendAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "orderGrowth": lambda _info, granularity: analytics.order_growth(sales, granularity),
+            "revenueGrowth": lambda _info, granularity, currency: analytics.revenue_growth(sales, granularity, currency),
+            "cumulativeRevenue": lambda _info, granularity, currency: analytics.cumulative_revenue(
+                sales, granularity, currency),
+            "orderMovingAverage": lambda _info, windowDays: analytics.order_moving_average(sales, windowDays),
+            "revenueMovingAverage": lambda _info, windowDays, currency: analytics.revenue_moving_average(
+                sales, windowDays, currency),
+        }
+
+    @_read
+    def distributionAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "orderAmountPercentiles": lambda _info, currency: analytics.percentiles(sales, currency),
+            "aovTrend": lambda _info, granularity, currency: analytics.aov_trend(sales, granularity, currency),
+            "orderAmountBuckets": lambda _info, currency, bucketCount=None: analytics.order_amount_buckets(
+                sales, currency, bucketCount),
+        }
+
+    @_read
+    def customerAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "cohortRetention": lambda _info, granularity: analytics.cohort_retention(sales, granularity),
+            "ltvDistribution": lambda _info, currency: analytics.ltv_distribution(sales, currency),
+            "purchaseFrequency": lambda _info: analytics.purchase_frequency(sales),
+            "repeatPurchaseRate": lambda _info, granularity: analytics.repeat_purchase_rate(sales, granularity),
+            "topCustomers": lambda _info, currency, limit=None: analytics.top_customers(sales, limit, currency),
+        }
+
+    @_read
+    def taxAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "byCategory": lambda _info, currency: analytics.tax_by_category(sales, currency),
+            "byRateGroup": lambda _info, currency: analytics.tax_by_rate(sales, currency),
+            "byCountry": lambda _info, currency: analytics.tax_by_country(sales, currency),
+            "b2bVsB2c": lambda _info, currency: analytics.business_breakdown(sales, currency, with_tax=True),
+            "effectiveTaxRateTrend": lambda _info, granularity, currency: analytics.effective_tax_rate_trend(
+                sales, granularity, currency),
+            "taxAmountByPeriod": lambda _info, granularity, currency: analytics.tax_amount_by_period(
+                sales, granularity, currency),
+        }
+
+    @_read
+    def subscriptionAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        sales = self._sales(store_id, filter)
+        if sales is None:
+            return None
+        return {
+            "billingPeriodDistribution": lambda _info, currency: analytics.billing_period_distribution(sales, currency),
+            "activeCount": analytics.active_subscriptions(sales),
+            "cancellationStats": lambda _info: analytics.cancellation_stats(sales),
+            "cancellationTrend": lambda _info, granularity: [],
+            "trialConversion": analytics.NO_TRIALS,
+            "trialConversionByProduct": [],
+            "churnRate": lambda _info, granularity: [],
+        }
+
+    @_read
+    def refundTicketAnalysis(self, store_id: str, filter: dict) -> Node | None:
+        if self._sales(store_id, filter) is None:
+            return None
+        return {
+            "reasonDistribution": lambda _info, currency: [], "statusDistribution": [],
+            "reviewEfficiency": analytics.NO_REVIEWS, "ticketTrend": lambda _info, granularity: [],
+            "approvalRate": analytics.NO_APPROVALS, "processingSuccessRate": analytics.NO_PROCESSING,
+        }
+
+    def _range(self, store_id: str, filter: dict) -> tuple[reads.Selection, datetime, datetime] | None:
+        if not isinstance(self.principal, reads.MerchantPrincipal):
+            return None
+        selection = reads.orders(self.tx, self.principal, store_id, None)
+        if selection.nothing:
+            return None
+        span = filter["timeRange"]
+        return selection, _moment(span["startDate"]), _moment(span["endDate"])
+
+    def _sales(self, store_id: str, filter: dict) -> list[analytics.Sale] | None:
+        """The store's orders created in the filter's range (of its currency and status), each with
+        its payments; None when the caller may not see the store's figures."""
+        found = self._range(store_id, filter)
+        if found is None:
+            return None
+        selection, start, end = found
+        where = selection.where + (reads.Condition("created_at", "gte", start), reads.Condition("created_at", "lt", end))
+        for name, value in (("currency", filter.get("currency")), ("status", filter.get("status"))):
+            if value is not None:
+                where += (reads.Condition(name, "eq", value.upper() if name == "currency" else value),)
+        orders = self.tx.select(Order, where, ("created_at", "id"), None, 0, False)
+        self.loader.expect(orders)
+        sales = []
+        for order in orders:
+            product = self.loader.one(Product, order.product_id)
+            version = self.loader.version(order.product_id, order.product_version)
+            sales.append(analytics.Sale(order, tuple(self.loader.payments_of(order.id)), version.name if version else "",
+                                        product.billing_period if product else None))
+        return sales
+
+    def _earlier_buyers(self, store_id: str, filter: dict) -> set[str]:
+        selection, start, _end = self._range(store_id, filter)
+        earlier = self.tx.select(Order, selection.where + (reads.Condition("created_at", "lt", start),),
+                                 ("created_at", "id"), None, 0, False)
+        return {order.buyer_email for order in earlier}
 
     # Webhook deliveries.
     webhookDeliveries = _read(lambda root, store_id, filter=None, limit=None, offset=None: root._list(
