@@ -12,8 +12,8 @@
 - A valid generated X-Idempotency-Key is made unique per case: a reused key replays the first
   answer by design, which would make every later case with that key test nothing.
 - GraphQL queries (generated from the SDL) are merchant-signed, and a positive query's page
-  arguments are put within their documented bounds (`limit` 1 to 100, `offset` from 0), which
-  the SDL cannot express.
+  arguments are put within their documented bounds (`limit` 1 to 100, `offset` from 0) and an
+  analytics time range made of ISO 8601 strings, which the SDL cannot express.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ MERCHANT_HEADERS = {"X-Merchant-Id", "X-Timestamp", "X-Signature"}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 PAGE_ARGUMENT = re.compile(r"\b(limit|offset): (-?\d+)")
 PAGE_BOUNDS = {"limit": (1, 100), "offset": (0, 10**6)}
+TIME_RANGE = re.compile(r'\b(startDate|endDate): "(?:[^"\\]|\\.)*"')
+TIME_RANGE_DATES = {"startDate": "2025-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
 PREFILL = {"buyerEmail": "verify-buyer@example.com",
            "billingDetail": {"country": "US", "isBusiness": False, "state": "CA"}}
 
@@ -149,9 +151,10 @@ def install_graphql(schema: Any, api: Api) -> None:
             case._auth = data
 
     @schema.hook("map_case")
-    def within_page_bounds(context, case):
+    def within_documented_bounds(context, case):
         if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE and isinstance(case.body, str):
             case.body = PAGE_ARGUMENT.sub(_bounded, case.body)
+            case.body = TIME_RANGE.sub(lambda match: f'{match[1]}: "{TIME_RANGE_DATES[match[1]]}"', case.body)
         return case
 
 
