@@ -152,6 +152,9 @@ def serve(sock: socket.socket, *, workers: int, header_timeout: float, log_level
         http=functools.partial(HeaderLimitedProtocol, header_timeout=header_timeout,
                                max_header_bytes=MAX_HEADER_BYTES),  # type: ignore[arg-type]
         proxy_headers=False,  # the client address is the TCP peer: the control plane's guard relies on it
+        # The app is built, and the webhook sender started, at startup: a failure there ends the start
+        # loudly, where uvicorn's "auto" would log it as an unsupported lifespan and serve 500s.
+        lifespan="on",
         log_level=log_level,
         access_log=access_log,
     )

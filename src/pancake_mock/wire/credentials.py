@@ -19,14 +19,16 @@ from ..domain.ports import Transaction
 MERCHANT = frozenset({"merchantId", "merchantTimestamp", "merchantSignature"})
 SESSION_TOKEN = frozenset({"sessionToken"})
 STORE_SLUG = frozenset({"storeSlug"})
-# The header whose presence says a caller chose that credential.
-_PRESENCE = {MERCHANT: "x-merchant-id", SESSION_TOKEN: "authorization", STORE_SLUG: "x-store-slug"}
+# The headers whose presence says a caller chose that credential: any one of a signature's three
+# (so a partial signature beside a token is refused as the signature it began, not ignored).
+_PRESENCE = {MERCHANT: ("x-merchant-id", "x-timestamp", "x-signature"), SESSION_TOKEN: ("authorization",),
+             STORE_SLUG: ("x-store-slug",)}
 Principal = auth.MerchantPrincipal | auth.BuyerPrincipal | auth.StorefrontPrincipal
 
 
 def choose(requirements: list[frozenset[str]], headers: Headers) -> frozenset[str]:
     """The requirement whose credential the caller sent, else the first the contract lists."""
-    return next((r for r in requirements if _PRESENCE[r] in headers), requirements[0])
+    return next((r for r in requirements if any(name in headers for name in _PRESENCE[r])), requirements[0])
 
 
 class Credentials:
