@@ -231,6 +231,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Control(mock.reset, mock.psp, mock.clock),
         handlers.Deliveries(),
         graphql.Reads(),
+        handlers.NotImplementedYet(),
         pages.Pages(mock.psp, mock.tokens, mock.base_url),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))

@@ -106,6 +106,10 @@ DELIVERY_NOT_FOUND = Problem(404, "Webhook delivery not found", "store")
 DELIVERY_IN_FLIGHT = Problem(409, "Webhook delivery is being sent: send it again once this attempt is recorded", "store")
 EVENT_NEEDS_PAID_ORDER = Problem(409, "{event} is sent for a paid one-time order; this order is {status}", "order")
 
+# What the real API does not do yet either (store membership, a direct product change): 501.
+STORE_MERCHANTS_NOT_IMPLEMENTED = Problem(501, "Not implemented", "store")
+CHANGE_PRODUCT_NOT_IMPLEMENTED = Problem(501, "Not implemented", "order")
+
 # Reads (GraphQL).
 MUTATIONS_NOT_SUPPORTED = Problem(403, "Mutations are not supported: GraphQL is query-only", "graphql")
 READ_LIMIT = Problem(400, "limit must be between 1 and {maximum}", "graphql")

@@ -266,3 +266,23 @@ class Deliveries:
     def trigger_webhook_event(self, call: Call, command: commands.TriggerEvent) -> dict:
         triggered = events.trigger(call.tx, command.order_id, command.event_type, call.now)
         return {"deliveries": [views.delivery_record(delivery) for delivery in triggered]}
+
+
+class NotImplementedYet:
+    """What the real API answers 501 to today, after authenticating the caller and reading the body."""
+
+    @operation()
+    def add_store_merchant(self, call: Call, _command: None) -> dict:
+        raise errors.STORE_MERCHANTS_NOT_IMPLEMENTED.error()
+
+    @operation()
+    def remove_store_merchant(self, call: Call, _command: None) -> dict:
+        raise errors.STORE_MERCHANTS_NOT_IMPLEMENTED.error()
+
+    @operation()
+    def update_store_merchant_role(self, call: Call, _command: None) -> dict:
+        raise errors.STORE_MERCHANTS_NOT_IMPLEMENTED.error()
+
+    @operation()
+    def change_subscription_product(self, call: Call, _command: None) -> dict:
+        raise errors.CHANGE_PRODUCT_NOT_IMPLEMENTED.error()
