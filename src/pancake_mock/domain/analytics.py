@@ -59,8 +59,9 @@ def period(moment: datetime, granularity: str) -> str:
     return "all"
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return display(amount, currency)
+def _total(amounts: Iterable[Decimal], currency: str) -> str:
+    """The sum of some amounts, as a display string."""
+    return display(sum(amounts, Decimal(0)), currency)
 
 
 def _share(part: float, whole: float) -> float:
@@ -84,7 +85,7 @@ def _grouped(sales: Iterable[Sale], key: Callable[[Sale], object]) -> dict[objec
 
 
 def _amounts(groups: dict[object, list[Sale]], currency: str, name: str) -> list[dict]:
-    return [{name: key, "totalAmount": _money(sum((s.total for s in group), Decimal(0)), currency),
+    return [{name: key, "totalAmount": _total((s.total for s in group), currency),
              "paymentCount": len(group)} for key, group in groups.items()]
 
 
@@ -101,7 +102,7 @@ def counts_by_period(sales: list[Sale], granularity: str) -> list[dict]:
 
 
 def revenue_by_currency(sales: list[Sale]) -> list[dict]:
-    return [{"currency": currency, "totalAmount": _money(sum((s.total for s in group), Decimal(0)), currency),
+    return [{"currency": currency, "totalAmount": _total((s.total for s in group), currency),
              "paymentCount": len(group)} for currency, group in _grouped(_in(sales, None), lambda s: s.currency).items()]
 
 
@@ -130,9 +131,9 @@ def business_breakdown(sales: list[Sale], currency: str, with_tax: bool = False)
     rows = []
     for is_business, group in _grouped(_in(sales, currency), lambda s: s.order.billing_detail.is_business).items():
         row = {"isBusiness": is_business, "label": "B2B" if is_business else "B2C", "orderCount": len(group),
-               "totalAmount": _money(sum((s.total for s in group), Decimal(0)), currency.upper())}
+               "totalAmount": _total((s.total for s in group), currency.upper())}
         if with_tax:
-            row["totalTax"] = _money(sum((s.order.price_snapshot.tax_amount for s in group), Decimal(0)), currency.upper())
+            row["totalTax"] = _total((s.order.price_snapshot.tax_amount for s in group), currency.upper())
         rows.append(row)
     return rows
 
@@ -178,7 +179,7 @@ def _shares(rows: list[tuple[Payment, Decimal]], key: Callable[[Payment], str], 
     for payment, amount in rows:
         groups[key(payment)].append(amount)
     places = (currency or "USD").upper()
-    return [{name: value, "count": len(amounts), "totalAmount": _money(sum(amounts, Decimal(0)), places),
+    return [{name: value, "count": len(amounts), "totalAmount": _total(amounts, places),
              "percentage": _percentage(len(amounts), len(rows))} for value, amounts in sorted(groups.items())]
 
 
@@ -195,9 +196,9 @@ def tax_summary(sales: list[Sale]) -> list[dict]:
     for currency, group in _grouped(_in(sales, None), lambda s: s.currency).items():
         snapshots = [s.order.price_snapshot for s in group]
         rows.append({"currency": currency, "paymentCount": len(group),
-                     "totalTax": _money(sum((x.tax_amount for x in snapshots), Decimal(0)), currency),
-                     "totalPreTax": _money(sum((x.subtotal for x in snapshots), Decimal(0)), currency),
-                     "totalAmount": _money(sum((x.total for x in snapshots), Decimal(0)), currency)})
+                     "totalTax": _total((x.tax_amount for x in snapshots), currency),
+                     "totalPreTax": _total((x.subtotal for x in snapshots), currency),
+                     "totalAmount": _total((x.total for x in snapshots), currency)})
     return rows
 
 
@@ -229,7 +230,7 @@ def _product_rows(sales: list[Sale], currency: str | None) -> list[dict]:
 def top_products(sales: list[Sale], limit: int | None, currency: str | None) -> list[dict]:
     rows = _product_rows(sales, currency)
     rank = (lambda row: (-row["revenue"], row["productId"])) if currency else (lambda row: (-row["orderCount"], row["productId"]))
-    return [{**{k: v for k, v in row.items() if k != "revenue"}, "totalRevenue": _money(row["revenue"], row["currency"])}
+    return [{**{k: v for k, v in row.items() if k != "revenue"}, "totalRevenue": display(row["revenue"], row["currency"])}
             for row in sorted(rows, key=rank)[:_bounded(limit, DEFAULT_TOP)]]
 
 
@@ -240,7 +241,7 @@ def revenue_contribution(sales: list[Sale], currency: str) -> list[dict]:
     for row in rows:
         running += float(row["revenue"])
         shares.append({"productId": row["productId"], "productType": row["productType"],
-                       "productName": row["productName"], "revenue": _money(row["revenue"], row["currency"]),
+                       "productName": row["productName"], "revenue": display(row["revenue"], row["currency"]),
                        "contributionPercentage": _percentage(float(row["revenue"]), whole),
                        "cumulativePercentage": _percentage(running, whole)})
     return shares
@@ -416,7 +417,7 @@ def top_customers(sales: list[Sale], limit: int | None, currency: str) -> list[d
         rows.append({"buyerEmail": buyer, "spent": sum((s.total for s in group), Decimal(0)), "orderCount": len(group),
                      "firstPurchaseDate": moments[0].date().isoformat(), "lastPurchaseDate": moments[-1].date().isoformat()})
     rows.sort(key=lambda row: (-row["spent"], row["buyerEmail"]))
-    return [{**{k: v for k, v in row.items() if k != "spent"}, "totalSpent": _money(row["spent"], currency.upper())}
+    return [{**{k: v for k, v in row.items() if k != "spent"}, "totalSpent": display(row["spent"], currency.upper())}
             for row in rows[:_bounded(limit, DEFAULT_TOP)]]
 
 
@@ -425,8 +426,8 @@ def top_customers(sales: list[Sale], limit: int | None, currency: str) -> list[d
 
 def tax_by(sales: list[Sale], currency: str, key: Callable[[Sale], object], name: str) -> list[dict]:
     return [{name: value, "paymentCount": len(group),
-             "totalTax": _money(sum((s.order.price_snapshot.tax_amount for s in group), Decimal(0)), currency.upper()),
-             "totalAmount": _money(sum((s.total for s in group), Decimal(0)), currency.upper())}
+             "totalTax": _total((s.order.price_snapshot.tax_amount for s in group), currency.upper()),
+             "totalAmount": _total((s.total for s in group), currency.upper())}
             for value, group in _grouped(_in(sales, currency), key).items()]
 
 
@@ -466,7 +467,7 @@ def billing_period_distribution(sales: list[Sale], currency: str) -> list[dict]:
     rows = []
     for billing_period, group in _grouped(subscriptions, lambda s: s.billing_period or "").items():
         rows.append({"billingPeriod": billing_period, "count": len(group),
-                     "totalAmount": _money(sum((s.total for s in group if s.paid), Decimal(0)), currency.upper()),
+                     "totalAmount": _total((s.total for s in group if s.paid), currency.upper()),
                      "percentage": _percentage(len(group), len(subscriptions))})
     return rows
 

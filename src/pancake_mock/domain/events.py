@@ -22,8 +22,6 @@ from .money import display
 from .ports import Transaction
 
 ORDER_COMPLETED = "order.completed"
-# What the control plane can trigger for an existing order: the events built so far.
-TRIGGERS = (ORDER_COMPLETED,)
 MAX_ATTEMPTS = 4  # the first and three retries
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 

@@ -9,7 +9,7 @@ selected: no error says it exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import errors
@@ -58,7 +58,7 @@ class Selection:
     where: Where
     order: tuple[str, ...] = ("created_at", "id")
     descending: bool = True
-    nothing: bool = field(default=False)  # the caller may see none: no query needs to run
+    nothing: bool = False  # the caller may see none: no query needs to run
 
     def narrowed(self, filters: Where) -> Selection:
         return Selection(self.kind, self.where + filters, self.order, self.descending, self.nothing)

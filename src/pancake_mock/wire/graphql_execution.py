@@ -199,6 +199,15 @@ class AliasLimit(ValidationRule):
 # --- the roots ------------------------------------------------------------------------------
 
 
+def _analytics(aggregate: Callable[..., Node]) -> Callable[..., t.Any]:
+    """An analytics root: `aggregate(root, sales, filter, store_id)` over the store's orders of the
+    filter's range; null when the caller may not see the store's figures."""
+    def resolve(root: Root, store_id: str, filter: dict) -> Node | None:
+        sales = root._sales(store_id, filter)
+        return None if sales is None else aggregate(root, sales, filter, store_id)
+    return _read(resolve)
+
+
 def _read(resolve: Callable[..., t.Any]) -> Callable[..., t.Any]:
     """A root field: arguments in snake_case; a refusal of the domain (a limit out of range) as the
     field's GraphQL error."""
@@ -328,11 +337,8 @@ class Root:
                 "expiryTime": quote.expiry_time}
 
     # Analytics: a store's orders of a time range, with their payments, aggregated (domain/analytics.py).
-    @_read
-    def orderStatistics(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def orderStatistics(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "totalCount": len(sales),
             "countsByStatus": lambda _info: analytics.counts_by_status(sales),
@@ -346,11 +352,8 @@ class Root:
             "revenueByState": lambda _info, country, currency: analytics.revenue_by_state(sales, country, currency),
         }
 
-    @_read
-    def paymentStatistics(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def paymentStatistics(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         currency = filter.get("currency")
         return {
             "successRate": lambda _info: analytics.success_rate(sales),
@@ -363,11 +366,8 @@ class Root:
             "settlementRevenueByCurrency": lambda _info: analytics.revenue_by_currency(sales),
         }
 
-    @_read
-    def productStatistics(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def productStatistics(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         products = self.tx.find(Product, store_id=store_id)
         return {
             "onetimeCountsByStatus": analytics.product_counts(products, ONETIME),
@@ -379,11 +379,8 @@ class Root:
             "revenueContribution": lambda _info, currency: analytics.revenue_contribution(sales, currency),
         }
 
-    @_read
-    def trendAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def trendAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "orderGrowth": lambda _info, granularity: analytics.order_growth(sales, granularity),
             "revenueGrowth": lambda _info, granularity, currency: analytics.revenue_growth(sales, granularity, currency),
@@ -394,11 +391,8 @@ class Root:
                 sales, windowDays, currency),
         }
 
-    @_read
-    def distributionAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def distributionAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "orderAmountPercentiles": lambda _info, currency: analytics.percentiles(sales, currency),
             "aovTrend": lambda _info, granularity, currency: analytics.aov_trend(sales, granularity, currency),
@@ -406,11 +400,8 @@ class Root:
                 sales, currency, bucketCount),
         }
 
-    @_read
-    def customerAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def customerAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "cohortRetention": lambda _info, granularity: analytics.cohort_retention(sales, granularity),
             "ltvDistribution": lambda _info, currency: analytics.ltv_distribution(sales, currency),
@@ -419,11 +410,8 @@ class Root:
             "topCustomers": lambda _info, currency, limit=None: analytics.top_customers(sales, limit, currency),
         }
 
-    @_read
-    def taxAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def taxAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "byCategory": lambda _info, currency: analytics.tax_by_category(sales, currency),
             "byRateGroup": lambda _info, currency: analytics.tax_by_rate(sales, currency),
@@ -435,11 +423,8 @@ class Root:
                 sales, granularity, currency),
         }
 
-    @_read
-    def subscriptionAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        sales = self._sales(store_id, filter)
-        if sales is None:
-            return None
+    @_analytics
+    def subscriptionAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "billingPeriodDistribution": lambda _info, currency: analytics.billing_period_distribution(sales, currency),
             "activeCount": analytics.active_subscriptions(sales),
@@ -450,10 +435,8 @@ class Root:
             "churnRate": lambda _info, granularity: [],
         }
 
-    @_read
-    def refundTicketAnalysis(self, store_id: str, filter: dict) -> Node | None:
-        if self._sales(store_id, filter) is None:
-            return None
+    @_analytics
+    def refundTicketAnalysis(self, sales: list[analytics.Sale], filter: dict, store_id: str) -> Node:
         return {
             "reasonDistribution": lambda _info, currency: [], "statusDistribution": [],
             "reviewEfficiency": analytics.NO_REVIEWS, "ticketTrend": lambda _info, granularity: [],
