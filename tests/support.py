@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -171,6 +172,15 @@ class Client(Api):
 
     def psp_calls(self) -> list[dict[str, Any]]:
         return self.all_pages("/_mock/psp/calls", "calls")
+
+
+def another_merchant(db: sqlite3.Connection) -> None:
+    """A second merchant and its store `STO_other…`, written into a SQLite mock's file (the seed has one)."""
+    db.execute("INSERT INTO merchants (id, name, created_at) VALUES ('MER_other000000000000000000', 'Other', "
+               "'2026-01-01 00:00:00.000000')")
+    db.execute("INSERT INTO stores (id, merchant_id, name, slug, status, prod_enabled, created_at, updated_at) VALUES "
+               "('STO_other00000000000000000', 'MER_other000000000000000000', 'Other', 'other-store', 'active', 1, "
+               "'2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')")
 
 
 def error_of(response: requests.Response) -> tuple[int, str]:

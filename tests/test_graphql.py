@@ -16,7 +16,7 @@ from pancake_mock.domain.auth import MerchantPrincipal
 from pancake_mock.wire.graphql import Reads
 from pancake_mock.wire.pipeline import Call
 from receiver import Receiver
-from support import MockServer
+from support import MockServer, another_merchant
 
 GRAPHQL = "/v1/graphql"
 BILLING = {"country": "DE", "isBusiness": False}
@@ -217,10 +217,8 @@ def test_another_merchant_s_data_never_shows(tmp_path):
         order = order_of(api)
         payment = pay(api, order)["payment"]
         with sqlite3.connect(server.data_dir / "pancake.sqlite3") as db:
-            db.execute("INSERT INTO merchants VALUES ('MER_other000000000000000000', 'Other', '2026-01-01 00:00:00.000000')")
-            db.execute("INSERT INTO stores VALUES ('STO_other000000000000000000', 'MER_other000000000000000000', 'Other', "
-                       "'other-store', 'active', 1, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')")
-            for table, changes in (("orders", {"id": "ORD_other000000000000000000", "store_id": "STO_other000000000000000000",
+            another_merchant(db)
+            for table, changes in (("orders", {"id": "ORD_other000000000000000000", "store_id": "STO_other00000000000000000",
                                                "checkout_session_id": "cs_other"}),
                                    ("payments", {"id": "PAY_other000000000000000000", "order_id": "ORD_other000000000000000000"})):
                 columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
@@ -229,13 +227,13 @@ def test_another_merchant_s_data_never_shows(tmp_path):
                 copy = {**dict(zip(columns, row)), **changes}
                 db.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", [copy[c] for c in columns])
         read = data(api, """query { stores { id } storesCount
-            store(id: "STO_other000000000000000000") { id }
+            store(id: "STO_other00000000000000000") { id }
             onetimeOrder(id: "ORD_other000000000000000000") { id }
-            onetimeOrders(storeId: "STO_other000000000000000000") { id }
-            webhookDeliveries(storeId: "STO_other000000000000000000") { id }
+            onetimeOrders(storeId: "STO_other00000000000000000") { id }
+            webhookDeliveries(storeId: "STO_other00000000000000000") { id }
             payments { id } paymentsCount }""")
     assert read["store"] is None and read["onetimeOrder"] is None and read["onetimeOrders"] == []
-    assert "STO_other000000000000000000" not in {s["id"] for s in read["stores"]} and read["storesCount"] == 2
+    assert "STO_other00000000000000000" not in {s["id"] for s in read["stores"]} and read["storesCount"] == 2
     assert read["webhookDeliveries"] == [] and read["paymentsCount"] == 1
     assert [p["id"] for p in read["payments"]] == [payment["id"]]
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from support import MockServer
+from support import MockServer, another_merchant
 
 ADD, UPDATE, REMOVE = (f"/v1/actions/store/{name}-webhook" for name in ("add", "update", "remove"))
 
@@ -84,12 +84,10 @@ def test_another_merchant_s_store_and_webhook_are_403(tmp_path):
 
 def _another_merchant_is_refused(server, api):
     with sqlite3.connect(server.data_dir / "pancake.sqlite3") as db:
-        db.execute("INSERT INTO merchants VALUES ('MER_other000000000000000000', 'Other', '2026-01-01 00:00:00.000000')")
-        db.execute("INSERT INTO stores VALUES ('STO_other000000000000000000', 'MER_other000000000000000000', 'Other', "
-                   "'other-store', 'active', 1, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')")
-        db.execute("INSERT INTO webhooks VALUES ('11111111-2222-4333-8444-555555555555', 'STO_other000000000000000000', "
+        another_merchant(db)
+        db.execute("INSERT INTO webhooks VALUES ('11111111-2222-4333-8444-555555555555', 'STO_other00000000000000000', "
                    "'http', 'http://127.0.0.1:9/', '[\"order.completed\"]', 1, NULL, '2026-01-01 00:00:00.000000', "
                    "'2026-01-01 00:00:00.000000')")
     denied = "Access denied: you do not have permission to this store"
-    assert error(add(api, storeId="STO_other000000000000000000")) == (403, denied)
+    assert error(add(api, storeId="STO_other00000000000000000")) == (403, denied)
     assert error(api.signed(REMOVE, {"id": "11111111-2222-4333-8444-555555555555"})) == (403, denied)

@@ -225,7 +225,9 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
     operations = handlers.handlers_of(
         handlers.Tokens(mock.tokens),
         handlers.Checkout(mock.base_url),
+        handlers.Stores(),
         handlers.Catalog(),
+        handlers.Groups(),
         handlers.Webhooks(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),

@@ -61,6 +61,17 @@ def dump(value: t.Any, names: Names = camel) -> t.Any:
     return value
 
 
+def present(value: t.Any, names: Names = camel) -> t.Any:
+    """`dump(value)` without its null members: an optional field left unset is absent, not null."""
+    return _without_nulls(dump(value, names))
+
+
+def _without_nulls(data: t.Any) -> t.Any:
+    if isinstance(data, dict):
+        return {key: _without_nulls(item) for key, item in data.items() if item is not None}
+    return data
+
+
 @cache
 def _plain(names: Names) -> t.Callable[[t.Any], t.Any]:
     """json's `default`: one level of a dataclass or a Decimal as JSON data."""

@@ -33,5 +33,11 @@ def test_what_is_not_json_data_is_refused():
 
 
 def test_wire_names_are_camel_case():
-    assert codec.dump(PriceInfo("1.00", "saas")) == {"amount": "1.00", "taxCategory": "saas"}
+    assert codec.dump(PriceInfo("9.99", "saas", "1.00")) == {"amount": "9.99", "taxCategory": "saas", "trialAmount": "1.00"}
     assert codec.load(PriceInfo, {"amount": "1.00", "taxCategory": "saas"}) == PriceInfo("1.00", "saas")
+
+
+def test_present_leaves_unset_fields_out_at_every_level():
+    prices = {"USD": PriceInfo("9.99", "saas"), "EUR": PriceInfo("8.99", "saas", "1.00")}
+    assert codec.present(prices) == {"USD": {"amount": "9.99", "taxCategory": "saas"},
+                                     "EUR": {"amount": "8.99", "taxCategory": "saas", "trialAmount": "1.00"}}

@@ -16,7 +16,8 @@ from pancake_mock import contract
 from pancake_mock.wire.validation import Schema
 
 TEXTS = ["", "a", "A" * 300, "12", "١٢", "１２", "x y", "line\nbreak", "ünïcode", "ORD_" + "a1" * 11,
-         "STO_" + "Ab" * 11, "PROD_" + "x9" * 11, "cs_00000000-0000-4000-8000-000000000000", "https://example.com/a",
+         "STO_" + "Ab" * 11, "PROD_" + "x9" * 11, "cs_00000000-0000-4000-8000-000000000000",
+         "00000000-0000-4000-8000-000000000000", "https://example.com/a",
          "a@b.co", "EUR", "eur", "DE", "US", "29.00", "29.001", "-1", "customer", "saas", "onetime", "2026-12-01"]
 NUMBERS = [0, -1, 1, 3600, 10**9, 10**20, 1.5, -0.0]
 OTHERS = [True, False, None, [], {}, ["a"], {"k": "v"}]

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from .. import codec
-from ..domain.model import CardInfo, Challenge, PriceInfo, SessionOptions
+from ..domain.model import CardInfo, Challenge, CheckoutSettings, GroupRules, NotificationSettings, PriceInfo, SessionOptions
 from ..domain.tax.model import BillingDetail, TaxResult
 
 
@@ -102,6 +102,12 @@ stores = Table(
     Column("prod_enabled", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("logo", String),
+    Column("support_email", String),
+    Column("website", String),
+    Column("notification_settings", Typed(NotificationSettings)),
+    Column("checkout_settings", Typed(CheckoutSettings)),
+    Column("deleted_at", UtcDateTime),
 )
 products = Table(
     "products",
@@ -111,7 +117,21 @@ products = Table(
     Column("type", String, nullable=False),
     Column("status", String, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("billing_period", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("prod_version", Integer),
+)
+# A group's test copy and, once published, its production copy, under one id.
+product_groups = Table(
+    "product_groups",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("environment", String, primary_key=True),
+    Column("store_id", String, nullable=False, index=True),
+    Column("name", String, nullable=False),
+    Column("description", String),
+    Column("rules", Typed(GroupRules), nullable=False),
+    Column("product_ids", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -127,6 +147,7 @@ product_versions = Table(
     Column("success_url", String),
     Column("metadata", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("billing_period", String),
 )
 checkout_sessions = Table(
     "checkout_sessions",

@@ -6,12 +6,12 @@ same seed gives the same stores, products, prices and ids.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..domain.catalog import CURRENCIES
+from ..domain.stores import slug_of
 from .. import codec
 from ..domain.model import ONETIME, SUBSCRIPTION, ApiKey, Merchant, PriceInfo, Product, ProductVersion, Store
 from ..domain.money import display
@@ -26,11 +26,6 @@ FX = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"),
       "HKD": Decimal("7.8"), "JPY": Decimal("150"), "CNY": Decimal("7.2")}
 CATEGORIES = ("saas", "digital_goods", "ebook", "software", "online_course")
 STORES = 2
-
-
-def _slug(name: str, fake: Faker) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32]
-    return f"{base}-{fake.lexify('??????', letters='abcdefghijklmnopqrstuvwxyz0123456789')}"
 
 
 def _prices(fake: Faker, product_type: str) -> dict[str, PriceInfo]:
@@ -52,17 +47,18 @@ def seed(tx: SqlTransaction, seed_value: int, private_keys: dict[str, str], now:
                       public_key_pem=keys.public_pem(private_pem), created_at=now))
     for _ in range(STORES):
         name = fake.company()[:48]
-        store = Store(id=tx.new_id("STO"), merchant_id=merchant.id, name=name, slug=_slug(name, fake),
+        suffix = fake.lexify("??????", letters="abcdefghijklmnopqrstuvwxyz0123456789")
+        store = Store(id=tx.new_id("STO"), merchant_id=merchant.id, name=name, slug=slug_of(name, suffix),
                       status="active", prod_enabled=True, created_at=now, updated_at=now)
         tx.add(store)
         for product_type, billing_period in ((ONETIME, None), (ONETIME, None),
                                              (SUBSCRIPTION, "monthly"), (SUBSCRIPTION, "yearly")):
             product = Product(id=tx.new_id("PROD"), store_id=store.id, type=product_type, status="active",
-                              version=1, billing_period=billing_period, created_at=now, updated_at=now)
+                              version=1, prod_version=1, created_at=now, updated_at=now)  # published
             tx.add(product)
             tx.add(ProductVersion(product_id=product.id, number=1, name=fake.catch_phrase()[:64],
                                   description=fake.sentence(), prices=_prices(fake, product_type),
-                                  created_at=now))
+                                  billing_period=billing_period, created_at=now))
     return merchant.id
 
 
@@ -74,9 +70,9 @@ def credentials(tx: SqlTransaction, base_url: str, private_keys: dict[str, str])
         products = []
         for product in tx.find(Product, store_id=store.id):
             version = tx.get(ProductVersion, (product.id, product.version))
-            entry = {"id": product.id, "type": product.type, "name": version.name, "prices": codec.dump(version.prices)}
-            if product.billing_period:
-                entry["billingPeriod"] = product.billing_period
+            entry = {"id": product.id, "type": product.type, "name": version.name, "prices": codec.present(version.prices)}
+            if version.billing_period:
+                entry["billingPeriod"] = version.billing_period
             products.append(entry)
         stores.append({"id": store.id, "slug": store.slug, "name": store.name, "products": products})
     return {

@@ -37,6 +37,7 @@ from .schema import (
     metadata,
     orders,
     payments,
+    product_groups,
     product_versions,
     products,
     session_tokens,
@@ -110,6 +111,7 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.Payment, payments),
     Mapping(model.IdempotencyRecord, idempotency_keys),
     Mapping(model.Webhook, webhooks),
+    Mapping(model.ProductGroup, product_groups),
     Mapping(model.WebhookDelivery, webhook_deliveries),
     Mapping(model.DeliveryAttempt, delivery_attempts),
 )}

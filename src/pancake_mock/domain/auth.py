@@ -106,7 +106,7 @@ def authenticate_merchant(
 def authenticate_store_slug(tx: Transaction, slug: str) -> str:
     """The id of the store with this public slug."""
     matches = tx.find(Store, slug=slug)
-    if not matches:
+    if not matches or matches[0].deleted_at is not None:
         raise errors.UNAUTHORIZED.error()
     return matches[0].id
 
@@ -156,6 +156,8 @@ def issue_token(tx: Transaction, merchant: MerchantPrincipal, command: IssueSess
             raise errors.PRODUCT_NOT_IN_STORE.error()
         store_id = product.store_id
     store = owned_store(tx, merchant.merchant_id, store_id)
+    if store.status != "active":
+        raise errors.TOKEN_STORE_NOT_ACTIVE.error()
     token = SessionToken(
         id=tx.new_id("TOK"),
         store_id=store.id,

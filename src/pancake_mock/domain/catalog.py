@@ -1,4 +1,4 @@
-"""Products: per-currency prices and immutable versions."""
+"""Products: per-currency prices, immutable versions, and the version production sells."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from . import errors
-from .commands import CreateProduct, UpdateProduct
+from .commands import CreateProduct, ProductRef, SetProductStatus, UpdateProduct
 from .model import ONETIME, SUBSCRIPTION, PriceInfo, Product, ProductVersion, Store
 from .money import display, minor_units, parse_amount
 from .ports import Transaction
@@ -22,6 +22,7 @@ PAYMENT_METHODS = {
     (ONETIME, "CNY"): ("wechat",),
 }
 NAME_LIMIT = 64
+TRIAL_DAYS = range(1, 366)
 
 
 def payment_methods(product_type: str, currency: str) -> tuple[str, ...]:
@@ -42,18 +43,39 @@ def normalize_amount(text: str, currency: str, field: str) -> str:
     return display(value, currency)
 
 
-def normalize_prices(prices: dict[str, PriceInfo], product_type: str) -> dict[str, PriceInfo]:
+def normalize_prices(prices: dict[str, PriceInfo], product_type: str, trial_days: int | None) -> dict[str, PriceInfo]:
+    """Prices in their display form; a subscription's paid trial needs trial days and a lower price."""
     normalized = {}
     for currency, price in prices.items():
         check_currency(product_type, currency)
         amount = normalize_amount(price.amount, currency, f"prices.{currency}.amount")
-        normalized[currency] = PriceInfo(amount, price.tax_category)
+        trial = None
+        if product_type == SUBSCRIPTION and price.trial_amount is not None:
+            trial = normalize_amount(price.trial_amount, currency, f"prices.{currency}.trialAmount")
+            if trial_days is None:
+                raise errors.TRIAL_NEEDS_DAYS.error(currency=currency)
+            if Decimal(trial) >= Decimal(amount):
+                raise errors.TRIAL_NOT_LOWER.error(currency=currency)
+        normalized[currency] = PriceInfo(amount, price.tax_category, trial)
     return normalized
 
 
+def trial_days(metadata: dict) -> int | None:
+    """A subscription's free or paid trial, `metadata.trialDays` (a number, or a string of digits)."""
+    days = metadata.get("trialDays")
+    if days is None:
+        return None
+    if isinstance(days, str) and days.strip().isdigit():
+        days = int(days)
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days != int(days) or int(days) not in TRIAL_DAYS:
+        raise errors.TRIAL_DAYS.error(first=TRIAL_DAYS.start, last=TRIAL_DAYS.stop - 1)
+    return int(days)
+
+
 def owned_store(tx: Transaction, merchant_id: str, store_id: str) -> Store:
+    """A store of this merchant; a deleted store is gone."""
     store = tx.get(Store, store_id)
-    if store is None:
+    if store is None or store.deleted_at is not None:
         raise errors.STORE_NOT_FOUND.error()
     if store.merchant_id != merchant_id:
         raise errors.STORE_ACCESS_DENIED.error()
@@ -66,6 +88,8 @@ def owned_product(tx: Transaction, merchant_id: str, product_id: str) -> Product
     store = tx.get(Store, product.store_id) if product else None
     if product is None or store is None or store.merchant_id != merchant_id:
         raise errors.PRODUCT_NOT_FOUND.error()
+    if store.deleted_at is not None:
+        raise errors.STORE_NOT_FOUND.error()
     return product
 
 
@@ -75,7 +99,18 @@ def current_version(tx: Transaction, product: Product) -> ProductVersion:
     return version
 
 
-def _check_name(name: str) -> str:
+def version_sold(tx: Transaction, product: Product, environment: str) -> ProductVersion:
+    """What a checkout in this environment sells: the latest version in test, the published one in prod."""
+    if environment == "test":
+        return current_version(tx, product)
+    if product.prod_version is None:
+        raise errors.PRODUCT_NOT_PUBLISHED.error()
+    version = tx.get(ProductVersion, (product.id, product.prod_version))
+    assert version is not None, "a published version is kept"
+    return version
+
+
+def checked_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise errors.MISSING_FIELD.error(field="name")
@@ -87,18 +122,21 @@ def _check_name(name: str) -> str:
 def create_product(
     tx: Transaction, merchant_id: str, command: CreateProduct, product_type: str, now: datetime
 ) -> tuple[Product, ProductVersion]:
+    """A new product lives in the test environment until it is published."""
     store = owned_store(tx, merchant_id, command.store_id)
+    metadata = command.metadata or {}
     product = Product(id=tx.new_id("PROD"), store_id=store.id, type=product_type, status="active",
                       version=1, created_at=now, updated_at=now)
     version = ProductVersion(
         product_id=product.id,
         number=1,
-        name=_check_name(command.name),
+        name=checked_name(command.name),
         description=command.description,
-        prices=normalize_prices(command.prices, product_type),
+        prices=normalize_prices(command.prices, product_type, _trial_days_of(product_type, metadata)),
         media=command.media or [],
         success_url=command.success_url,
-        metadata=command.metadata or {},
+        metadata=metadata,
+        billing_period=command.billing_period if product_type == SUBSCRIPTION else None,
         created_at=now,
     )
     tx.add(product)
@@ -106,19 +144,31 @@ def create_product(
     return product, version
 
 
+def _trial_days_of(product_type: str, metadata: dict) -> int | None:
+    return trial_days(metadata) if product_type == SUBSCRIPTION else None
+
+
+def _typed_product(tx: Transaction, merchant_id: str, product_id: str, product_type: str) -> Product:
+    product = owned_product(tx, merchant_id, product_id)
+    if product.type != product_type:
+        raise errors.PRODUCT_NOT_FOUND.error()  # one-time and subscription products live apart
+    return product
+
+
 def update_product(
     tx: Transaction, merchant_id: str, command: UpdateProduct, product_type: str, now: datetime
 ) -> tuple[Product, ProductVersion]:
     """A change makes version n+1; sessions and orders keep pointing at the version they saw."""
-    product = owned_product(tx, merchant_id, command.id)
-    if product.type != product_type:
-        raise errors.PRODUCT_NOT_FOUND.error()  # one-time and subscription products live apart
+    product = _typed_product(tx, merchant_id, command.id, product_type)
     current = current_version(tx, product)
     changes = command.changes()
+    if product_type != SUBSCRIPTION:
+        changes.pop("billing_period", None)
     if "name" in changes:
-        changes["name"] = _check_name(changes["name"])
-    if "prices" in changes:
-        changes["prices"] = normalize_prices(changes["prices"], product.type)
+        changes["name"] = checked_name(changes["name"])
+    days = _trial_days_of(product_type, changes.get("metadata", current.metadata))
+    if "prices" in changes or "metadata" in changes:  # a trial's price and its days are checked together
+        changes["prices"] = normalize_prices(changes.get("prices", current.prices), product.type, days)
     if all(getattr(current, name) == value for name, value in changes.items()):
         return product, current
     version = replace(current, number=current.number + 1, created_at=now, **changes)
@@ -127,3 +177,23 @@ def update_product(
     tx.save(product, "version", "updated_at")
     tx.add(version)
     return product, version
+
+
+def publish_product(tx: Transaction, merchant_id: str, command: ProductRef, product_type: str,
+                    now: datetime) -> tuple[Product, ProductVersion]:
+    """Production sells the test environment's latest version from now on (the id stays)."""
+    product = _typed_product(tx, merchant_id, command.id, product_type)
+    if product.prod_version != product.version:
+        product.prod_version, product.updated_at = product.version, now
+        tx.save(product, "prod_version", "updated_at")
+    return product, current_version(tx, product)
+
+
+def set_product_status(tx: Transaction, merchant_id: str, command: SetProductStatus, product_type: str,
+                       now: datetime) -> tuple[Product, ProductVersion]:
+    """An inactive product starts no checkout, in either environment."""
+    product = _typed_product(tx, merchant_id, command.id, product_type)
+    if product.status != command.status:
+        product.status, product.updated_at = command.status, now
+        tx.save(product, "status", "updated_at")
+    return product, current_version(tx, product)

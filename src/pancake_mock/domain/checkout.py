@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from . import errors, tax
 from .auth import MerchantPrincipal, StorefrontPrincipal
 from .buyers import is_email, normalize_email
-from .catalog import check_currency, current_version, normalize_amount, owned_product, payment_methods
+from .catalog import check_currency, normalize_amount, owned_product, payment_methods, version_sold
 from .commands import CreateCheckoutSession
 from .model import CheckoutSession, PriceInfo, Product, SessionOptions, Store
 from .ports import Transaction
@@ -49,7 +49,7 @@ def _session_product(tx: Transaction, principal: MerchantPrincipal | StorefrontP
         if product.store_id != principal.store_id:
             raise errors.PRODUCT_NOT_IN_STORE.error()
     store = tx.get(Store, product.store_id)
-    assert store is not None
+    assert store is not None and store.deleted_at is None, "a storefront's store and an owned product's are there"
     if store.status != "active":
         raise errors.STORE_NOT_ACTIVE.error()
     if principal.environment == "prod" and not store.prod_enabled:
@@ -68,13 +68,15 @@ def create_session(
     product, store = _session_product(tx, principal, command.product_id)
     currency = command.currency
     check_currency(product.type, currency)
-    version = current_version(tx, product)
+    version = version_sold(tx, product, principal.environment)
 
-    if command.price_snapshot is not None:
+    stored = version.prices.get(currency)
+    if command.price_snapshot is not None:  # a subscription's trial price stays the version's
         snapshot = command.price_snapshot
-        price = PriceInfo(normalize_amount(snapshot.amount, currency, "priceSnapshot.amount"), snapshot.tax_category)
-    elif currency in version.prices:
-        price = version.prices[currency]
+        price = PriceInfo(normalize_amount(snapshot.amount, currency, "priceSnapshot.amount"), snapshot.tax_category,
+                          stored.trial_amount if stored else None)
+    elif stored is not None:
+        price = stored
     else:
         raise errors.PRICE_NOT_SET.error(currency=currency)
 

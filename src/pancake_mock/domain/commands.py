@@ -6,10 +6,10 @@ Field names are the contract's, in snake_case (`codec.camel` gives the wire name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
-from .model import PriceInfo
+from .model import NotificationSettings, PriceInfo
 from .tax.model import BillingDetail
 
 
@@ -63,10 +63,11 @@ class CreateProduct:
     description: str | None = None
     media: list[dict[str, Any]] | None = None
     success_url: str | None = None
-    metadata: dict[str, str] | None = None
+    metadata: dict[str, Any] | None = None
+    billing_period: str | None = None  # subscriptions: the contract requires it
 
 
-_UNSET: Any = object()
+UNSET: Any = object()  # a field left out of a partial update
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,117 @@ class UpdateProduct:
     """Fields left out keep their value; a null description or successUrl clears it."""
 
     id: str
-    name: str = _UNSET
-    prices: dict[str, PriceInfo] = _UNSET
-    description: str | None = _UNSET
-    media: list[dict[str, Any]] = _UNSET
-    success_url: str | None = _UNSET
-    metadata: dict[str, str] = _UNSET
+    name: str = UNSET
+    prices: dict[str, PriceInfo] = UNSET
+    description: str | None = UNSET
+    media: list[dict[str, Any]] = UNSET
+    success_url: str | None = UNSET
+    metadata: dict[str, Any] = UNSET
+    billing_period: str = UNSET
 
     def changes(self) -> dict[str, Any]:
-        return {name: value for name, value in vars(self).items() if name != "id" and value is not _UNSET}
+        return given(self, "id")
+
+
+def given(command: Any, *besides: str) -> dict[str, Any]:
+    """The fields a partial update was sent with."""
+    return {name: value for name, value in vars(command).items() if name not in besides and value is not UNSET}
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    id: str
+
+
+@dataclass(frozen=True)
+class SetProductStatus:
+    id: str
+    status: str  # active | inactive
+
+
+@dataclass(frozen=True)
+class CreateStore:
+    name: str
+
+
+@dataclass(frozen=True)
+class ThemePatch:
+    checkout_logo: str | None = UNSET
+    checkout_color_primary: str | None = UNSET
+    checkout_color_background: str | None = UNSET
+    checkout_color_card: str | None = UNSET
+    checkout_color_text: str | None = UNSET
+    checkout_border_radius: str | None = UNSET
+
+
+@dataclass(frozen=True)
+class CheckoutSettingsPatch:
+    """Each field left out keeps its value, a null one goes back to its default."""
+
+    default_dark_mode: bool | None = UNSET
+    light: ThemePatch | None = UNSET
+    dark: ThemePatch | None = UNSET
+
+
+# Every toggle, left out or not: which ones a merchant may write is the domain's rule, and the
+# others are answered with a warning rather than dropped unseen.
+NotificationSettingsPatch = make_dataclass(
+    "NotificationSettingsPatch", [(toggle.name, bool | None, field(default=UNSET)) for toggle in fields(NotificationSettings)],
+    frozen=True)
+
+
+@dataclass(frozen=True)
+class UpdateStore:
+    id: str
+    name: str = UNSET
+    status: str = UNSET
+    logo: str | None = UNSET
+    notification_settings: NotificationSettingsPatch | None = UNSET
+    checkout_settings: CheckoutSettingsPatch | None = UNSET
+    # Accepted, never written: each is answered with a warning.
+    webhook_settings: Any = UNSET
+    support_email: Any = UNSET
+    website: Any = UNSET
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    id: str
+
+
+@dataclass(frozen=True)
+class EnableProduction:
+    store_id: str
+    prod_enabled: bool
+
+
+@dataclass(frozen=True)
+class GroupRulesPatch:
+    shared_trial: bool = UNSET
+    self_service_plan_change: bool = UNSET
+
+
+@dataclass(frozen=True)
+class CreateGroup:
+    store_id: str
+    name: str
+    description: str | None = None
+    rules: GroupRulesPatch | None = None
+    product_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UpdateGroup:
+    id: str
+    name: str = UNSET
+    description: str | None = UNSET
+    rules: GroupRulesPatch = UNSET
+    product_ids: tuple[str, ...] = UNSET
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    id: str
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One entry of an answer's `warnings`: something the request asked for that was not done."""
+
+    message: str
+    layer: str
+
+
+@dataclass(frozen=True)
+class Caution:
+    template: str
+    layer: str
+
+    def notice(self, **values: object) -> Notice:
+        return Notice(self.template.format(**values), self.layer)
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, layer: str, kept: bool = False):
         super().__init__(message)
@@ -68,6 +85,7 @@ MISSING_STORE_OR_PRODUCT = Problem(400, "Missing required field: provide storeId
 EXPECTED_FORMAT = Problem(400, "Expected format: {prefix}_xxx", "gateway")
 STORE_NOT_FOUND = Problem(404, "Store not found", "store")
 STORE_NOT_ACTIVE = Problem(403, "Store not active", "store")
+TOKEN_STORE_NOT_ACTIVE = Problem(400, "Store is not active", "store")  # issue-session-token's words for it
 STORE_NOT_PRODUCTION_ENABLED = Problem(403, "Store not production enabled", "store")
 PRODUCT_NOT_FOUND = Problem(404, "Product not found", "product")
 PRODUCT_NOT_IN_STORE = Problem(403, "Product not in store", "product")
@@ -77,6 +95,18 @@ PRICE_NOT_SET = Problem(400, "Product has no price in {currency}", "product")
 INVALID_AMOUNT = Problem(400, "Invalid field: {field} must be a decimal string such as \"29.00\"", "product")
 AMOUNT_PRECISION = Problem(400, "Invalid field: {field} has more decimals than {currency} allows", "product")
 NAME_TOO_LONG = Problem(400, "name must not exceed {limit} characters", "product")
+STORE_NAME_TOO_LONG = Problem(400, "name must not exceed {limit} characters", "store")
+PRODUCT_NOT_PUBLISHED = Problem(404, "Product not found in production: publish it first", "product")
+TRIAL_DAYS = Problem(400, "metadata.trialDays must be a whole number of days from {first} to {last}", "product")
+TRIAL_NEEDS_DAYS = Problem(400, "prices.{currency}.trialAmount needs metadata.trialDays", "product")
+TRIAL_NOT_LOWER = Problem(400, "prices.{currency}.trialAmount must be lower than amount", "product")
+GROUP_NOT_FOUND = Problem(404, "Subscription product group not found", "product")
+GROUP_PRODUCT = Problem(400, "productIds: {product_id} is not a subscription product of this store", "product")
+# What update-store accepts but does not write, answered in `warnings`.
+WEBHOOK_SETTINGS_IGNORED = Caution("WEBHOOK_SETTINGS_IGNORED: webhookSettings is no longer read; manage endpoints "
+                                   "with store/add-webhook, update-webhook and remove-webhook", "store")
+PLATFORM_NOTIFICATION = Caution("notificationSettings.{name} is managed by the platform and was not changed", "store")
+VERIFIED_FIELD = Caution("{field} is set by ownership verification and was not changed", "store")
 
 # Checkout sessions.
 INVALID_SUCCESS_URL = Problem(400, "successUrl must be an absolute http(s) URL", "order")

@@ -85,7 +85,7 @@ class Event:
         # deduplicate on it.
         return {"id": self.id, "timestamp": codec.timestamp(self.at), "eventType": self.type, "eventId": self.id,
                 "storeId": self.store.id, "storeName": self.store.name, "mode": self.environment,
-                "data": _present(codec.dump(self.data))}
+                "data": codec.present(self.data)}
 
     def summary(self) -> str:
         """The one line an IM channel shows."""
@@ -205,10 +205,3 @@ def _again(tx: Transaction, delivery: WebhookDelivery, now: datetime) -> Webhook
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _present(value):
-    """JSON data without its null members: an optional field the event lacks is left out."""
-    if isinstance(value, dict):
-        return {key: _present(item) for key, item in value.items() if item is not None}
-    return value

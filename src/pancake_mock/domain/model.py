@@ -18,6 +18,7 @@ ENVIRONMENTS = ("test", "prod")
 class PriceInfo:
     amount: str  # display string in the currency's minor unit: "29.00", "4500"
     tax_category: str
+    trial_amount: str | None = None  # a subscription's paid trial price, in the same display form
 
     @property
     def value(self) -> Decimal:
@@ -51,28 +52,109 @@ class ApiKey:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class NotificationSettings:
+    """A store's notification toggles, all on unless switched off."""
+
+    email_order_confirmation: bool = True
+    email_subscription_confirmation: bool = True
+    email_subscription_cycled: bool = True
+    email_subscription_canceled: bool = True
+    email_subscription_revoked: bool = True
+    email_subscription_past_due: bool = True
+    email_trial_started: bool = True
+    email_trial_ending: bool = True
+    email_upcoming_charge: bool = True
+    email_subscription_plan_changed: bool = True
+    email_refund_succeeded: bool = True
+    notify_new_orders: bool = True
+    notify_new_subscriptions: bool = True
+    notify_subscription_canceled: bool = True
+    notify_subscription_ended: bool = True
+    notify_subscription_past_due: bool = True
+    notify_subscription_renewed: bool = True
+    notify_subscription_uncanceled: bool = True
+    notify_subscription_plan_changed: bool = True
+    notify_chargeback: bool = True
+    notify_refund_succeeded: bool = True
+
+
+@dataclass(frozen=True)
+class CheckoutTheme:
+    """One theme of a store's hosted checkout page."""
+
+    checkout_logo: str | None
+    checkout_color_primary: str
+    checkout_color_background: str
+    checkout_color_card: str
+    checkout_color_text: str
+    checkout_border_radius: str
+
+
+LIGHT_THEME = CheckoutTheme(None, "#000000", "#ffffff", "#f5f5f5", "#000000", "8px")
+DARK_THEME = CheckoutTheme(None, "#ffffff", "#1a1a1a", "#2a2a2a", "#ffffff", "8px")
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    default_dark_mode: bool = False
+    light: CheckoutTheme = LIGHT_THEME
+    dark: CheckoutTheme = DARK_THEME
+
+
 @dataclass
 class Store:
     id: str
     merchant_id: str
     name: str
     slug: str
-    status: str
-    prod_enabled: bool
+    status: str  # active | inactive | suspended
+    prod_enabled: bool  # production checkout is open (after KYB on the real platform)
     created_at: datetime
     updated_at: datetime
+    logo: str | None = None
+    support_email: str | None = None  # set by ownership verification, never by update-store
+    website: str | None = None
+    notification_settings: NotificationSettings | None = None  # None: every toggle at its default
+    checkout_settings: CheckoutSettings | None = None  # None: the default themes
+    deleted_at: datetime | None = None  # a soft delete: the store is gone for every caller
 
 
 @dataclass
 class Product:
+    """A product is made and changed in the test environment (`version`, its latest); publishing
+    copies that version to production (`prod_version`), which prod checkout sells."""
+
     id: str
     store_id: str
     type: str
-    status: str
+    status: str  # active | inactive
     version: int
     created_at: datetime
     updated_at: datetime
-    billing_period: str | None = None
+    prod_version: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupRules:
+    shared_trial: bool = False
+    self_service_plan_change: bool = False
+
+
+@dataclass
+class ProductGroup:
+    """Subscription products a buyer moves between (plan changes) or shares one trial across. Made
+    in the test environment; publishing upserts its production copy under the same id."""
+
+    id: str  # a UUID
+    environment: str
+    store_id: str
+    name: str
+    rules: GroupRules
+    product_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
 
 
 @dataclass
@@ -87,7 +169,8 @@ class ProductVersion:
     description: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
     success_url: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    billing_period: str | None = None  # weekly | monthly | quarterly | yearly: subscriptions only
 
 
 @dataclass

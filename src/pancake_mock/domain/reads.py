@@ -19,6 +19,7 @@ from .model import (
     Order,
     Payment,
     Product,
+    ProductGroup,
     Store,
     WebhookDelivery,
 )
@@ -93,7 +94,7 @@ def _nothing(kind: type) -> Selection:
 
 def visible_store_ids(tx: Transaction, principal: Principal) -> tuple[str, ...]:
     if isinstance(principal, MerchantPrincipal):
-        return tuple(store.id for store in tx.find(Store, merchant_id=principal.merchant_id))
+        return tuple(store.id for store in tx.find(Store, merchant_id=principal.merchant_id) if store.deleted_at is None)
     if isinstance(principal, (BuyerPrincipal, StorefrontPrincipal)):
         return (principal.store_id,)
     return ()
@@ -116,6 +117,14 @@ def products(tx: Transaction, principal: Principal, store_id: str | None, produc
     if not isinstance(principal, MerchantPrincipal):
         where += (Condition("status", "eq", "active"),)
     return Selection(Product, where)
+
+
+def groups(tx: Transaction, principal: Principal, store_id: str) -> Selection:
+    """A visible store's subscription product groups in the credential's environment."""
+    if store_id not in visible_store_ids(tx, principal):
+        return _nothing(ProductGroup)
+    return Selection(ProductGroup, (Condition("store_id", "eq", store_id),
+                                    Condition("environment", "eq", principal.environment)))
 
 
 def orders(tx: Transaction, principal: Principal, store_id: str | None, order_type: str | None) -> Selection:

@@ -122,10 +122,12 @@ class Api:
         return self.send("POST", path, data=content, headers={**sent, **(headers or {})})
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, *,
-                token: str | None = None) -> requests.Response:
+                token: str | None = None, environment: str | None = None) -> requests.Response:
         """A read through POST /v1/graphql: merchant-signed, or with a buyer's session token."""
         body = {"query": query, "variables": variables}
-        return self.as_buyer(GRAPHQL, body, token) if token is not None else self.signed(GRAPHQL, body)
+        if token is not None:
+            return self.as_buyer(GRAPHQL, body, token, environment=environment)
+        return self.signed(GRAPHQL, body, environment=environment)
 
     # The checkout flow, step by step.
 

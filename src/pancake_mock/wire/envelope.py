@@ -24,8 +24,9 @@ _FRAMEWORK_PROBLEMS = {
 }
 
 
-def ok(data: Any) -> dict[str, Any]:
-    return {"data": data}
+def ok(data: Any, warnings: list[errors.Notice] | tuple = ()) -> dict[str, Any]:
+    """A success; `warnings` name what was asked for and not done."""
+    return {"data": data, "warnings": list(warnings)} if warnings else {"data": data}
 
 
 def error_body(error: errors.ApiError) -> bytes:

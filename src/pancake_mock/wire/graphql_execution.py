@@ -52,6 +52,7 @@ from ..domain.model import (
     Order,
     Payment,
     Product,
+    ProductGroup,
     ProductVersion,
     Store,
     Webhook,
@@ -291,8 +292,16 @@ class Root:
     subscriptionProduct = _read(lambda root, id: root._one(
         reads.products(root.tx, root.principal, None, SUBSCRIPTION), id, root.product_node))
     subscriptionProductVersions = _read(lambda root, product_id: root.versions(SUBSCRIPTION, product_id))
-    subscriptionProductGroups = _read(lambda root, store_id: [])  # groups come with the plan-change work
-    subscriptionProductGroupsCount = _read(lambda root, store_id: 0)
+    @_read
+    def subscriptionProductGroups(self, store_id: str) -> list[Node]:
+        selection = reads.groups(self.tx, self.principal, store_id)
+        if selection.nothing:
+            return []
+        return [self.group_node(group) for group in self.tx.select(ProductGroup, selection.where, ("created_at", "id"),
+                                                                   None, 0, False)]
+
+    subscriptionProductGroupsCount = _read(lambda root, store_id: root._count(reads.groups(root.tx, root.principal,
+                                                                                            store_id)))
 
     def versions(self, product_type: str, product_id: str) -> list[Node]:
         product = reads.one(self.tx, reads.products(self.tx, self.principal, None, product_type), product_id)
@@ -467,10 +476,9 @@ class Root:
         self.loader.expect(orders)
         sales = []
         for order in orders:
-            product = self.loader.one(Product, order.product_id)
             version = self.loader.version(order.product_id, order.product_version)
             sales.append(analytics.Sale(order, tuple(self.loader.payments_of(order.id)), version.name if version else "",
-                                        product.billing_period if product else None))
+                                        version.billing_period if version else None))
         return sales
 
     def _earlier_buyers(self, store_id: str, filter: dict) -> set[str]:
@@ -490,7 +498,7 @@ class Root:
     def store_node(self, store: Store) -> Node:
         return {
             "id": store.id, "name": store.name, "slug": store.slug, "status": store.status,
-            "prodEnabled": store.prod_enabled, "supportEmail": None, "website": None,
+            "prodEnabled": store.prod_enabled, "supportEmail": store.support_email, "website": store.website,
             "createdAt": store.created_at, "updatedAt": store.updated_at,
             "storeWebhooks": lambda _info: [self.webhook_node(webhook) for webhook in self._webhooks(store)],
         }
@@ -521,7 +529,7 @@ class Root:
         version = lambda: self.loader.version(product.id, product.version)  # noqa: E731
         return {
             "id": product.id, "storeId": product.store_id, "status": product.status, "version": product.version,
-            "billingPeriod": product.billing_period, "hasTestVersion": True, "hasProdVersion": True,
+            "hasTestVersion": True, "hasProdVersion": product.prod_version is not None,
             "createdAt": product.created_at, "updatedAt": product.updated_at,
             "store": lambda _info: self._store(product.store_id),
             **{name: (lambda _info, read=read: read(version())) for name, read in _VERSION_FIELDS.items()},
@@ -529,8 +537,20 @@ class Root:
 
     def version_node(self, product: Product, version: ProductVersion) -> Node:
         return {"id": _version_id(version), "productId": product.id, "versionNumber": version.number,
-                "billingPeriod": product.billing_period, "isTestVersion": True, "isProdVersion": True,
+                "isTestVersion": version.number == product.version, "isProdVersion": version.number == product.prod_version,
                 "createdAt": version.created_at, **{name: read(version) for name, read in _VERSION_FIELDS.items()}}
+
+    def group_node(self, group: ProductGroup) -> Node:
+        def products(_info) -> list[Node]:
+            visible = reads.products(self.tx, self.principal, group.store_id, SUBSCRIPTION)
+            if visible.nothing or not group.product_ids:
+                return []
+            found = {product.id: product for product in self.tx.select(
+                Product, visible.where + (reads.Condition("id", "in", tuple(group.product_ids)),), ("id",), None, 0, False)}
+            return [self.product_node(found[product_id]) for product_id in group.product_ids if product_id in found]
+        return {"id": group.id, "storeId": group.store_id, "name": group.name, "description": group.description,
+                "rules": codec.dump(group.rules), "environment": group.environment, "productIds": group.product_ids,
+                "products": products, "createdAt": group.created_at, "updatedAt": group.updated_at}
 
     def _store(self, store_id: str) -> Node | None:
         found = self.loader.one(Store, store_id)
@@ -549,8 +569,9 @@ class Root:
             "orderMerchantExternalId": order.order_merchant_external_id, "metadata": order.metadata,
             "priceSnapshot": {"currency": order.currency, "regularPhase": amounts, "specialPhase": None,
                               "specialPhaseDays": None} if subscription else {"currency": order.currency, **amounts},
-            "billingDetail": _present(codec.dump(order.billing_detail)),
-            "billingPeriod": lambda _info: _field(self.loader.one(Product, order.product_id), "billing_period"),
+            "billingDetail": codec.present(order.billing_detail),
+            "billingPeriod": lambda _info: _field(self.loader.version(order.product_id, order.product_version),
+                                                  "billing_period"),
             "currentPeriodStart": None, "currentPeriodEnd": None, "canceledAt": None,
             "store": lambda _info: self._store(order.store_id),
             "subscriptionProduct" if subscription else "onetimeProduct": product,
@@ -620,6 +641,7 @@ _VERSION_FIELDS: dict[str, Callable[[ProductVersion | None], t.Any]] = {
                                "thumbnail": item.get("thumbnail")} for item in (version.media if version else [])],
     "successUrl": lambda version: version.success_url if version else None,
     "metadata": lambda version: version.metadata if version else None,
+    "billingPeriod": lambda version: version.billing_period if version else None,
 }
 
 
@@ -630,10 +652,6 @@ def _field(entity: t.Any, name: str) -> t.Any:
 
 def _version_id(version: ProductVersion) -> str:
     return f"{version.product_id}-v{version.number}"
-
-
-def _present(value: dict) -> dict:
-    return {key: item for key, item in value.items() if item is not None}
 
 
 # --- batches --------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..adapters import deliveries
-from ..domain import auth, cards, catalog, checkout, commands, errors, events, orders, payments, webhooks
-from ..domain.model import ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, WebhookDelivery
+from ..domain import auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, stores, webhooks
+from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
+                            WebhookDelivery)
 from . import views
 from .envelope import ok
 from .pipeline import Call, Handler
@@ -71,16 +72,79 @@ class Checkout:
         return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
 
 
+class Stores:
+    @operation(commands.CreateStore)
+    def create_store(self, call: Call, command: commands.CreateStore) -> dict:
+        return ok({"store": views.store(stores.create_store(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.UpdateStore)
+    def update_store(self, call: Call, command: commands.UpdateStore) -> dict:
+        store, warnings = stores.update_store(call.tx, call.principal, command, call.now)
+        return ok({"store": views.store(store)}, warnings)
+
+    @operation(commands.StoreRef)
+    def delete_store(self, call: Call, command: commands.StoreRef) -> dict:
+        return ok({"store": views.store(stores.delete_store(call.tx, call.principal, command, call.now))})
+
+
 class Catalog:
+    """Both product types share the rules; each operation names its type."""
+
     @operation(commands.CreateProduct)
     def create_onetime_product(self, call: Call, command: commands.CreateProduct) -> dict:
-        product, version = catalog.create_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now)
-        return ok({"product": views.product(product, version)})
+        return self._answer(catalog.create_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
 
     @operation(commands.UpdateProduct)
     def update_onetime_product(self, call: Call, command: commands.UpdateProduct) -> dict:
-        product, version = catalog.update_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now)
-        return ok({"product": views.product(product, version)})
+        return self._answer(catalog.update_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
+
+    @operation(commands.ProductRef)
+    def publish_onetime_product(self, call: Call, command: commands.ProductRef) -> dict:
+        return self._answer(catalog.publish_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
+
+    @operation(commands.SetProductStatus)
+    def update_onetime_product_status(self, call: Call, command: commands.SetProductStatus) -> dict:
+        return self._answer(catalog.set_product_status(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
+
+    @operation(commands.CreateProduct)
+    def create_subscription_product(self, call: Call, command: commands.CreateProduct) -> dict:
+        return self._answer(catalog.create_product(call.tx, call.principal.merchant_id, command, SUBSCRIPTION, call.now))
+
+    @operation(commands.UpdateProduct)
+    def update_subscription_product(self, call: Call, command: commands.UpdateProduct) -> dict:
+        return self._answer(catalog.update_product(call.tx, call.principal.merchant_id, command, SUBSCRIPTION, call.now))
+
+    @operation(commands.ProductRef)
+    def publish_subscription_product(self, call: Call, command: commands.ProductRef) -> dict:
+        return self._answer(catalog.publish_product(call.tx, call.principal.merchant_id, command, SUBSCRIPTION,
+                                                    call.now))
+
+    @operation(commands.SetProductStatus)
+    def update_subscription_product_status(self, call: Call, command: commands.SetProductStatus) -> dict:
+        return self._answer(catalog.set_product_status(call.tx, call.principal.merchant_id, command, SUBSCRIPTION,
+                                                       call.now))
+
+    @staticmethod
+    def _answer(stored: tuple[Product, ProductVersion]) -> dict:
+        return ok({"product": views.product(*stored)})
+
+
+class Groups:
+    @operation(commands.CreateGroup)
+    def create_product_group(self, call: Call, command: commands.CreateGroup) -> dict:
+        return ok({"group": views.group(groups.create_group(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.UpdateGroup)
+    def update_product_group(self, call: Call, command: commands.UpdateGroup) -> dict:
+        return ok({"group": views.group(groups.update_group(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.GroupRef)
+    def delete_product_group(self, call: Call, command: commands.GroupRef) -> dict:
+        return ok({"group": views.group(groups.delete_group(call.tx, call.principal, command))})
+
+    @operation(commands.GroupRef)
+    def publish_product_group(self, call: Call, command: commands.GroupRef) -> dict:
+        return ok({"group": views.group(groups.publish_group(call.tx, call.principal, command, call.now))})
 
 
 class Webhooks:
@@ -186,6 +250,10 @@ class Control:
         if session is None:
             raise errors.NOT_FOUND.error()
         return views.session_record(session, call.now)
+
+    @operation(commands.EnableProduction)
+    def set_store_production(self, call: Call, command: commands.EnableProduction) -> dict:
+        return views.store(stores.enable_production(call.tx, command, call.now))
 
     @operation(writes=False)
     def get_clock(self, call: Call, _command: None) -> dict:

@@ -9,16 +9,32 @@ from typing import Any
 
 from .. import codec
 from ..codec import timestamp
-from ..domain.model import CheckoutSession, DeliveryAttempt, Order, Payment, Product, ProductVersion, Webhook, WebhookDelivery
+from ..domain.model import (
+    SUBSCRIPTION,
+    CheckoutSession,
+    CheckoutSettings,
+    DeliveryAttempt,
+    NotificationSettings,
+    Order,
+    Payment,
+    Product,
+    ProductGroup,
+    ProductVersion,
+    Store,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
+    """The SDK's OnetimeProductDetail, or SubscriptionProductDetail with its billing period."""
     return {
         "id": entity.id,
         "storeId": entity.store_id,
         "name": version.name,
         "description": version.description,
-        "prices": codec.dump(version.prices),
+        **({"billingPeriod": version.billing_period} if entity.type == SUBSCRIPTION else {}),
+        "prices": codec.present(version.prices),  # a trialAmount only where there is one
         "media": version.media,
         "successUrl": version.success_url,
         "metadata": version.metadata,
@@ -28,11 +44,41 @@ def product(entity: Product, version: ProductVersion) -> dict[str, Any]:
     }
 
 
+def store(entity: Store) -> dict[str, Any]:
+    return {
+        "id": entity.id,
+        "name": entity.name,
+        "status": entity.status,
+        "logo": entity.logo,
+        "supportEmail": entity.support_email,
+        "website": entity.website,
+        "slug": entity.slug,
+        "prodEnabled": entity.prod_enabled,
+        "notificationSettings": entity.notification_settings or NotificationSettings(),
+        "checkoutSettings": entity.checkout_settings or CheckoutSettings(),
+        "deletedAt": entity.deleted_at and timestamp(entity.deleted_at),
+        "createdAt": timestamp(entity.created_at),
+        "updatedAt": timestamp(entity.updated_at),
+    }
+
+
+def group(entity: ProductGroup) -> dict[str, Any]:
+    return {
+        "id": entity.id,
+        "storeId": entity.store_id,
+        "name": entity.name,
+        "description": entity.description,
+        "rules": entity.rules,
+        "productIds": entity.product_ids,
+        "environment": entity.environment,
+        "createdAt": timestamp(entity.created_at),
+        "updatedAt": timestamp(entity.updated_at),
+    }
+
+
 def _billing(detail: Any) -> dict[str, Any] | None:
     """A billing detail without its unset optional fields."""
-    if detail is None:
-        return None
-    return {key: value for key, value in codec.dump(detail).items() if value is not None}
+    return None if detail is None else codec.present(detail)
 
 
 def order_record(order: Order) -> dict[str, Any]:
@@ -100,7 +146,7 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
         "productVersion": session.product_version,
         "environment": session.environment,
         "currency": session.currency,
-        "price": codec.dump(session.price),
+        "price": codec.present(session.price),
         "buyerEmail": session.buyer_email,
         "billingDetail": _billing(session.billing_detail),
         "successUrl": session.success_url,
