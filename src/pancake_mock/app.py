@@ -229,6 +229,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Catalog(),
         handlers.Groups(),
         handlers.Webhooks(),
+        handlers.ContentSafety(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
         handlers.Deliveries(),

@@ -209,6 +209,9 @@ orders = Table(
     # The control plane pages through them in this order, all of them or by status.
     Index("orders_by_creation", "created_at", "id"),
     Index("orders_by_status", "status", "created_at", "id"),
+    # A buyer's orders in a store (preview-trial asks whether a trial was used).
+    Index("orders_by_buyer_identity", "store_id", "buyer_identity"),
+    Index("orders_by_buyer_email", "store_id", "buyer_email"),
 )
 payments = Table(
     "payments",

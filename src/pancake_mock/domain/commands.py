@@ -47,6 +47,19 @@ class PreviewTax:
 
 
 @dataclass(frozen=True)
+class PreviewTrial:
+    checkout_session_id: str
+    buyer_identity: str | None = None  # a store-slug caller's; a session token carries its own
+
+
+@dataclass(frozen=True)
+class ScanPrompt:
+    prompt: str
+    locale: str  # the contract's default fills it in
+    semantic: str
+
+
+@dataclass(frozen=True)
 class CreateOrder:
     checkout_session_id: str
     billing_detail: BillingDetail | None = None

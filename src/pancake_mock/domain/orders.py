@@ -50,7 +50,7 @@ def draft_order(tx: Transaction, command: CreateOrder, now: datetime, rules: Ord
         return None
 
 
-def _usable_session(tx: Transaction, caller: BuyerPrincipal | StorefrontPrincipal, session_id: str,
+def usable_session(tx: Transaction, caller: BuyerPrincipal | StorefrontPrincipal, session_id: str,
                     order_type: str | None, now: datetime, draft: OrderDraft | None = None) -> CheckoutSession:
     """The open session this caller may use; `order_type` None accepts either product type."""
     if draft is not None and tx.field(CheckoutSession, session_id, "status") == "open":
@@ -107,7 +107,7 @@ def _quote(session: CheckoutSession, billing: tax.BillingDetail, buyer_ip: str |
 def preview_tax(tx: Transaction, visitor: StorefrontPrincipal, command: PreviewTax, now: datetime,
                 rules: OrderRules) -> tax.TaxResult:
     """What create-order would charge for this session and billing detail, writing nothing."""
-    session = _usable_session(tx, visitor, command.checkout_session_id, None, now)
+    session = usable_session(tx, visitor, command.checkout_session_id, None, now)
     return _quote(session, _billing(command.billing_detail, session), command.buyer_ip, now, rules)
 
 
@@ -118,7 +118,7 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     The PSP is asked first: if it refuses, nothing of the order is written (its ids stay unused),
     the refusal is what the transaction keeps, and the session is as it was, so a retry is safe.
     """
-    session = _usable_session(tx, buyer, command.checkout_session_id, order_type, now, draft)
+    session = usable_session(tx, buyer, command.checkout_session_id, order_type, now, draft)
     drafted = draft is not None and session is draft.session
     billing = draft.billing if drafted else _billing(command.billing_detail, session)
     email = _buyer_email(buyer, command, session)

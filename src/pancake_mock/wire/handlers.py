@@ -16,7 +16,8 @@ from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..adapters import deliveries
-from ..domain import auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, stores, webhooks
+from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, safety, stores,
+                      trials, webhooks)
 from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
                             WebhookDelivery)
 from . import views
@@ -147,6 +148,12 @@ class Groups:
         return ok({"group": views.group(groups.publish_group(call.tx, call.principal, command, call.now))})
 
 
+class ContentSafety:
+    @operation(commands.ScanPrompt)  # a write: its requestId comes from the run's id counters
+    def scan_prompt(self, call: Call, command: commands.ScanPrompt) -> dict:
+        return ok(safety.scan_prompt(call.tx, command))
+
+
 class Webhooks:
     @operation(commands.AddWebhook)
     def add_webhook(self, call: Call, command: commands.AddWebhook) -> dict:
@@ -169,6 +176,11 @@ class Orders:
     @operation(commands.PreviewTax, writes=False)
     def preview_tax(self, call: Call, command: commands.PreviewTax) -> dict:
         return ok(orders.preview_tax(call.tx, call.principal, command, call.now, self.rules))
+
+    @operation(commands.PreviewTrial, writes=False)
+    def preview_trial(self, call: Call, command: commands.PreviewTrial) -> dict:
+        eligible, days = trials.preview_trial(call.tx, call.principal, command, call.now)
+        return ok({"isEligible": eligible, "trialDays": days})
 
     @operation(commands.CreateOrder, latency="psp", draft="draft_order")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
