@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 
 from .. import codec
-from ..domain.model import CardInfo, Challenge, CheckoutSettings, GroupRules, NotificationSettings, PriceInfo, SessionOptions
+from ..domain.model import (CardInfo, Challenge, CheckoutSettings, GroupRules, NotificationSettings, PlanChange,
+                            PriceInfo, SessionOptions)
 from ..domain.tax.model import BillingDetail, TaxResult
 
 
@@ -169,6 +170,7 @@ checkout_sessions = Table(
     Column("options", Typed(SessionOptions), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("plan_change", Typed(PlanChange)),
 )
 session_tokens = Table(
     "session_tokens",

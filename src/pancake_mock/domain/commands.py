@@ -37,6 +37,11 @@ class CreateCheckoutSession:
     language: str | None = None
     include_payment_methods: tuple[str, ...] | None = None
     exclude_payment_methods: tuple[str, ...] | None = None
+    # A plan change of an existing subscription instead of a new purchase.
+    origin_order_id: str | None = None
+    change_timing: str | None = None
+    change_amount: str | None = None
+    change_credit_amount: str | None = None
 
 
 @dataclass(frozen=True)

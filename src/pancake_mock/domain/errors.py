@@ -113,6 +113,22 @@ INVALID_SUCCESS_URL = Problem(400, "successUrl must be an absolute http(s) URL",
 PAYMENT_METHODS_CONFLICT = Problem(400, "includePaymentMethods and excludePaymentMethods are mutually exclusive", "order")
 PAYMENT_METHOD_UNSUPPORTED = Problem(400, "Payment method not available for {currency}: {method}", "order")
 
+# Plan-change sessions (create-session with originOrderId).
+PLAN_CHANGE_BY_SLUG = Problem(403, "A plan change needs the subscriber: a store slug cannot open one", "order")
+TOKEN_OPENS_PLAN_CHANGES = Problem(403, "A session token opens plan-change sessions only: originOrderId is required",
+                                   "order")
+ORIGIN_NOT_OWNED = Problem(403, "Subscription order does not belong to this credential", "order")
+NOT_SAME_GROUP = Problem(403, "Target plan is not in the same product group as the current plan", "order")
+SELF_SERVICE_OFF = Problem(403, "Self-service plan change is not enabled for this product group", "order")
+ORIGIN_NOT_SUBSCRIPTION = Problem(400, "originOrderId must be a subscription order", "order")
+PLAN_NOT_CHANGEABLE = Problem(400, "Subscription plan cannot be changed, current status: {status}", "order")
+TARGET_NOT_SUBSCRIPTION = Problem(400, "Target plan must be a subscription product", "order")
+SAME_PLAN = Problem(400, "Target plan is the current plan", "order")
+PLAN_CURRENCY = Problem(400, "currency must be the subscription's: {currency}", "order")
+CHANGE_AMOUNTS_EXCLUSIVE = Problem(400, "changeAmount and changeCreditAmount are mutually exclusive", "order")
+PLAN_CHANGE_NOT_ORDERED = Problem(400, "Session changes the plan of {order_id}: it is confirmed on its change page, "
+                                       "not ordered", "order")
+
 # Orders: the seed's error table, verbatim.
 SESSION_TYPE_MISMATCH = Problem(400, "Session product type mismatch: expected {expected}", "order")
 ENVIRONMENT_MISMATCH = Problem(400, "Environment mismatch between request and session", "order")

@@ -173,6 +173,16 @@ class ProductVersion:
     billing_period: str | None = None  # weekly | monthly | quarterly | yearly: subscriptions only
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """What a plan-change session changes: which subscription, when, and at what price."""
+
+    origin_order_id: str
+    timing: str | None = None  # immediate | next_period; None: derived from the change's direction
+    change_amount: str | None = None  # what to charge for the change, tax inclusive
+    change_credit_amount: str | None = None  # or what to credit against it
+
+
 @dataclass
 class CheckoutSession:
     id: str
@@ -192,6 +202,7 @@ class CheckoutSession:
     success_url: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     order_merchant_external_id: str | None = None
+    plan_change: PlanChange | None = None  # None: a new purchase
 
 
 @dataclass

@@ -119,6 +119,8 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
     the refusal is what the transaction keeps, and the session is as it was, so a retry is safe.
     """
     session = usable_session(tx, buyer, command.checkout_session_id, order_type, now, draft)
+    if session.plan_change is not None:
+        raise errors.PLAN_CHANGE_NOT_ORDERED.error(order_id=session.plan_change.origin_order_id)
     drafted = draft is not None and session is draft.session
     billing = draft.billing if drafted else _billing(command.billing_detail, session)
     email = _buyer_email(buyer, command, session)

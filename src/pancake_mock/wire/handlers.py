@@ -69,7 +69,8 @@ class Checkout:
     @operation(commands.CreateCheckoutSession)
     def create_checkout_session(self, call: Call, command: commands.CreateCheckoutSession) -> dict:
         session, store = checkout.create_session(call.tx, call.principal, command, call.now)
-        url = f"{self.base_url}/store/{store.slug}/checkout/{session.id}"
+        page = "checkout" if session.plan_change is None else "change"
+        url = f"{self.base_url}/store/{store.slug}/{page}/{session.id}"
         return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
 
 

@@ -26,6 +26,7 @@ from .. import contract
 from ..adapters.psp import FakePsp
 from ..adapters.tokens import TokenCodec
 from ..domain import auth, cards, checkout, commands, errors, payments
+from ..domain.model import Order, ProductVersion
 from ..domain.money import display
 from .handlers import operation
 from .pipeline import Call
@@ -85,6 +86,20 @@ class Pages:
             countries=_countries(), states=_states(), country=billing.country if billing else "US",
             postcode=billing and billing.postcode, is_business=billing is not None and billing.is_business,
             business_name=billing and billing.business_name, tax_id=billing and billing.tax_id)
+
+    @operation(commands.ShowCheckoutPage, writes=False, refusal="refused")
+    def show_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
+        """What a plan-change session changes; the subscription lifecycle carries it out."""
+        page = checkout.checkout_page(call.tx, command.slug, command.session_id, call.now, plan_change=True)
+        session, change = page.session, page.session.plan_change
+        origin = call.tx.get(Order, change.origin_order_id)
+        current = origin and call.tx.get(ProductVersion, (origin.product_id, origin.product_version))
+        target = call.tx.get(ProductVersion, (session.product_id, session.product_version))
+        return _render("change.html", page.state, 200, (), store_name=page.store.name,
+                       current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
+                       new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
+                       billing_period=target.billing_period if target else None, timing=change.timing,
+                       charge=change.change_amount, credit=change.change_credit_amount)
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_payment_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:

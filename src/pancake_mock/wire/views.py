@@ -152,6 +152,7 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
         "successUrl": session.success_url,
         "metadata": session.metadata,
         "orderMerchantExternalId": session.order_merchant_external_id,
+        "planChange": session.plan_change and codec.present(session.plan_change),
         "expiresAt": timestamp(session.expires_at),
         "createdAt": timestamp(session.created_at),
     }
