@@ -273,12 +273,7 @@ class SetPspFaults:
 
 
 @dataclass(frozen=True)
-class CancelOrder:
-    order_id: str
-
-
-@dataclass(frozen=True)
-class GetOrder:
+class OrderRef:
     order_id: str
 
 

@@ -142,6 +142,8 @@ PSP_FAILED = Problem(500, "Internal server error", "order", kept=True)
 ORDER_NOT_FOUND = Problem(404, "Order not found", "order")
 ORDER_NOT_OWNED = Problem(403, "Order does not belong to user", "order")
 ORDER_NOT_CANCELABLE = Problem(400, "Order cannot be canceled, current status: {status}", "order")
+SUBSCRIPTION_NOT_CANCELABLE = Problem(400, "Subscription cannot be canceled, current status: {status}", "order")
+ONLY_CANCELING_REACTIVATES = Problem(400, "Only canceling subscriptions can be reactivated", "order")
 # Webhooks.
 WEBHOOK_NOT_FOUND = Problem(404, "Webhook not found", "store")
 WEBHOOK_LIMIT = Problem(400, "Webhook limit reached: at most {limit} per store", "store")

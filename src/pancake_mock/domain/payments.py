@@ -1,7 +1,7 @@
 """An order's life after create-order, in one place: paid on the PSP's hosted page, or canceled.
 
 A one-time order is `pending` until a payment succeeds (`completed`) or its buyer cancels it
-(`canceled`, its pending payment with it). Each
+(`canceled`, its pending payment with it); a subscription's first payment makes it `active`. Each
 charge of a card settles the order's pending payment: `succeeded` (the order completes and the
 checkout closes) or `failed` with its reason (the order stays pending and the next card gets a
 new payment). A closed, canceled or expired checkout charges nothing, so a second submission of
@@ -14,13 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from . import cards, errors, events
-from .auth import BuyerPrincipal
-from .model import ONETIME, CardInfo, Challenge, CheckoutSession, Order, Payment, Store
+from .auth import BuyerPrincipal, MerchantPrincipal
+from .model import ONETIME, SUBSCRIPTION, CardInfo, Challenge, CheckoutSession, Order, Payment, Store
 from .money import display
 from .ports import Psp, PspCheckout, Transaction
 
 # The roles whose tokens may cancel their orders; a single-use `shopper` token made its one order.
 CANCELING_ROLES = ("customer", "buyer")
+# What a succeeded payment makes an order of each type.
+PAID_STATUS = {ONETIME: "completed", SUBSCRIPTION: "active"}
 # How long a hosted checkout takes payments, as a real PSP's session does.
 PAYMENT_WINDOW = timedelta(hours=24)
 
@@ -116,16 +118,24 @@ def payments_of(tx: Transaction, order: Order) -> list[Payment]:
     return sorted(tx.find(Payment, order_id=order.id), key=lambda payment: (payment.created_at, payment.id))
 
 
-def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: datetime) -> Order:
-    """Cancel a pending one-time order of this buyer; its payment page then charges nothing."""
+def owned_order(tx: Transaction, caller: BuyerPrincipal | MerchantPrincipal, order_id: str, order_type: str) -> Order:
+    """An order of this type the caller may act on: one of the merchant's stores', or the token's
+    buyer's own (made with a token of the same store and identity, and a role that may change it)."""
     order = tx.get(Order, order_id)
-    if order is None or order.type != ONETIME or order.environment != buyer.environment:
+    if order is None or order.type != order_type or order.environment != caller.environment:
         raise errors.ORDER_NOT_FOUND.error()
-    if (order.store_id, order.buyer_identity) != (buyer.store_id, buyer.token.buyer_identity) \
-            or buyer.token.role not in CANCELING_ROLES:
+    if isinstance(caller, MerchantPrincipal):
+        store = tx.get(Store, order.store_id)
+        if store is None or store.merchant_id != caller.merchant_id:
+            raise errors.ORDER_NOT_FOUND.error()
+    elif (order.store_id, order.buyer_identity) != (caller.store_id, caller.token.buyer_identity) \
+            or caller.token.role not in CANCELING_ROLES:
         raise errors.ORDER_NOT_OWNED.error()
-    if order.status != "pending":
-        raise errors.ORDER_NOT_CANCELABLE.error(status=order.status)
+    return order
+
+
+def cancel_pending(tx: Transaction, order: Order, now: datetime) -> Order:
+    """A pending order is canceled, and its payment with it: its payment page then charges nothing."""
     order.status, order.updated_at = "canceled", now
     tx.save(order, "status", "updated_at")
     payment = tx.get(Payment, order.payment_id)
@@ -133,6 +143,14 @@ def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: dat
         payment.status = "canceled"
         tx.save(payment, "status")
     return order
+
+
+def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: datetime) -> Order:
+    """Cancel a pending one-time order of this buyer."""
+    order = owned_order(tx, buyer, order_id, ONETIME)
+    if order.status != "pending":
+        raise errors.ORDER_NOT_CANCELABLE.error(status=order.status)
+    return cancel_pending(tx, order, now)
 
 
 def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason: str | None,
@@ -150,7 +168,7 @@ def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason
     tx.save(payment, "status", "card", "failure_reason", "updated_at")
     psp.journal_charge(tx, checkout, card, reason, now)
     if reason is None:
-        order.status, order.updated_at = "completed", now
+        order.status, order.updated_at = PAID_STATUS[order.type], now
         tx.save(order, "status", "updated_at")
         checkout = replace(checkout, status="completed")
         events.publish(tx, events.order_completed(tx, order, payment, now), now)  # in this transaction: the outbox
@@ -159,7 +177,7 @@ def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason
 
 
 def _state(checkout: PspCheckout, order: Order, now: datetime) -> str:
-    if order.status == "completed":
+    if checkout.status == "completed":
         return PAID
     if order.status == "canceled":
         return CANCELED

@@ -17,7 +17,7 @@ from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..adapters import deliveries
 from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, safety, stores,
-                      trials, webhooks)
+                      subscriptions, trials, webhooks)
 from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
                             WebhookDelivery)
 from . import views
@@ -191,9 +191,19 @@ class Orders:
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
-    @operation(commands.CancelOrder)
-    def cancel_onetime_order(self, call: Call, command: commands.CancelOrder) -> dict:
+    @operation(commands.OrderRef)
+    def cancel_onetime_order(self, call: Call, command: commands.OrderRef) -> dict:
         order = payments.cancel_order(call.tx, call.principal, command.order_id, call.now)
+        return ok({"orderId": order.id, "status": order.status})
+
+    @operation(commands.OrderRef)
+    def cancel_subscription_order(self, call: Call, command: commands.OrderRef) -> dict:
+        order = subscriptions.cancel_subscription(call.tx, call.principal, command.order_id, call.now)
+        return ok({"orderId": order.id, "status": order.status})
+
+    @operation(commands.OrderRef)
+    def reactivate_subscription_order(self, call: Call, command: commands.OrderRef) -> dict:
+        order = subscriptions.reactivate_subscription(call.tx, call.principal, command.order_id, call.now)
         return ok({"orderId": order.id, "status": order.status})
 
     def draft_order(self, tx: SqlTransaction, command: commands.CreateOrder,
@@ -241,8 +251,8 @@ class Control:
         found = call.tx.page(Order, ("created_at", "id"), command.limit, views.creation_position(command.cursor), **where)
         return page(found, command.limit, "orders", views.order_record, views.creation_cursor)
 
-    @operation(commands.GetOrder, writes=False)
-    def get_order(self, call: Call, command: commands.GetOrder) -> dict:
+    @operation(commands.OrderRef, writes=False)
+    def get_order(self, call: Call, command: commands.OrderRef) -> dict:
         order = call.tx.get(Order, command.order_id)
         if order is None:
             raise errors.NOT_FOUND.error()
