@@ -28,6 +28,8 @@ from schemathesis import GenerationMode
 from pancake_mock.verify.client import Api
 
 ORDER_OPERATIONS = {"createOnetimeOrder": "onetime", "createSubscriptionOrder": "subscription"}
+# Operations that make something new in a store: into a seeded one, so positive data can succeed.
+NEW_IN_A_STORE = ("createOnetimeProduct", "createSubscriptionProduct", "createProductGroup")
 MERCHANT_SCHEMES = {"merchantId", "merchantTimestamp", "merchantSignature"}
 MERCHANT_HEADERS = {"X-Merchant-Id", "X-Timestamp", "X-Signature"}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -134,7 +136,7 @@ def install(schema: Any, api: Api) -> None:
                 body["storeId"] = store["id"]
             if "productId" in body and store["products"]:
                 body["productId"] = _pick(store["products"], body["productId"])["id"]
-        elif name == "createOnetimeProduct" and isinstance(body.get("storeId"), str):
+        elif name in NEW_IN_A_STORE and isinstance(body.get("storeId"), str):
             body["storeId"] = _pick(api.stores, body["storeId"])["id"]
         return case
 

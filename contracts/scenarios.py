@@ -1,7 +1,8 @@
 """The scenario suite: the business rules fuzzing cannot judge, against any deployment.
 
 Every row of the seed's create-order error table with its exact status and message, the happy
-path, its order read back through GraphQL, cancel-order, email normalization, the price snapshot, environment and store isolation. Without the
+path, its order read back through GraphQL, cancel-order, email normalization, the price snapshot, environment and
+store isolation, and (not under --safe: they write the account's catalog) stores, publishing, trials and plan changes. Without the
 mock's control plane a scenario judges what the API answers; with it, stored state too.
 """
 
@@ -299,3 +300,95 @@ def no_echo(ctx: Context):
     expect(response, 400)
     message = response.json()["errors"][0]["message"]
     check(probe not in message and "verify-probe" not in message, "errors[0].message repeats the request", response)
+
+
+# The merchant's catalog and stores. They write the account's catalog, so --safe skips them.
+
+def writes_catalog(ctx: Context) -> None:
+    if ctx.safe:
+        raise Skip("writes the account's stores and catalog (not under --safe)")
+
+
+def new_product(api: Api, kind: str = "onetime", **fields) -> dict:
+    body = {"storeId": api.stores[0]["id"], "name": f"verify {kind} {secrets.token_hex(3)}",
+            "prices": {"USD": {"amount": "10.00", "taxCategory": "saas"}}, **fields}
+    if kind == "subscription":
+        body.setdefault("billingPeriod", "monthly")
+    return expect(api.signed(f"/v1/actions/{kind}-product/create-product", body), 200).json()["data"]["product"]
+
+
+@scenario("catalog: production sells a product once published, and no product once inactive")
+def publish_and_status(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    product = new_product(api)
+    in_prod = {"productId": product["id"], "currency": "USD"}
+    prod = api.environment == "test" and api.has_key("prod")
+    if prod:
+        expect(api.signed(CREATE_SESSION, in_prod, environment="prod"), 404, "Product not found in production: publish it first")
+    expect(api.signed("/v1/actions/onetime-product/publish-product", {"id": product["id"]}), 200)
+    if prod:
+        expect(api.signed(CREATE_SESSION, in_prod, environment="prod"), 200)
+    expect(api.signed("/v1/actions/onetime-product/update-status", {"id": product["id"], "status": "inactive"}), 200)
+    expect(api.signed(CREATE_SESSION, in_prod), 400, "Product is not active")
+
+
+@scenario("stores: create-store, update-store's warnings, delete-store")
+def store_lifecycle(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    store = expect(api.signed("/v1/actions/store/create-store", {"name": "verify store"}), 200).json()["data"]["store"]
+    check(store["prodEnabled"] is False and store["deletedAt"] is None, "a new store is not production-enabled", store)
+    updated = expect(api.signed("/v1/actions/store/update-store", {
+        "id": store["id"], "notificationSettings": {"notifyNewOrders": False, "emailOrderConfirmation": False}}), 200).json()
+    settings = updated["data"]["store"]["notificationSettings"]
+    check(settings["notifyNewOrders"] is False and settings["emailOrderConfirmation"] is True,
+          "the platform's toggle changed, or the merchant's did not", settings)
+    check(any("emailOrderConfirmation" in warning["message"] for warning in updated.get("warnings", [])),
+          "the dropped toggle is not named in warnings", updated)
+    expect(api.signed("/v1/actions/store/delete-store", {"id": store["id"]}), 200)
+    expect(api.signed("/v1/actions/store/delete-store", {"id": store["id"]}), 404, "Store not found")
+
+
+@scenario("trials: preview-trial answers a subscription's trial days, and 400 for a one-time session")
+def preview_trial(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    plan = new_product(api, "subscription", metadata={"trialDays": 7})
+    session = api.create_session(plan["id"], "USD")
+    slug = {"X-Store-Slug": api.stores[0]["slug"], "X-Environment": api.environment}
+    answer = expect(api.send("POST", "/v1/actions/checkout/preview-trial", json={"checkoutSessionId": session},
+                             headers=slug), 200).json()["data"]
+    check(answer == {"isEligible": True, "trialDays": 7}, "a visitor nobody knows is eligible for 7 days", answer)
+    expect(api.send("POST", "/v1/actions/checkout/preview-trial", json={"checkoutSessionId": api.create_session()},
+                    headers=slug), 400, "Session product type mismatch: expected subscription")
+
+
+@scenario("plan change: a merchant's link opens a change page; the subscriber's own needs a self-service group",
+          control_plane=True)
+def plan_change(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    current, target = new_product(api, "subscription"), new_product(api, "subscription")
+    buyer = f"verify-{secrets.token_hex(3)}"
+    token = api.issue_token(buyer=buyer)
+    session = api.create_session(current["id"], "USD")
+    expect(api.create_order(order_body(session), token, kind="subscription"), 200)
+    [order] = orders_of(api, session)
+    api.control("POST", f"/orders/{order['id']}/pay", json={})
+    body = {"originOrderId": order["id"], "productId": target["id"], "currency": "USD"}
+    link = expect(api.signed(CREATE_SESSION, body), 200).json()["data"]
+    check(f"/change/{link['sessionId']}" in link["checkoutUrl"], "a plan change's URL is its change page", link)
+    expect(api.as_buyer(CREATE_SESSION, body, token), 403, "Target plan is not in the same product group as the current plan")
+    expect(api.signed("/v1/actions/subscription-product-group/create-group", {
+        "storeId": api.stores[0]["id"], "name": "verify tiers", "rules": {"selfServicePlanChange": True},
+        "productIds": [current["id"], target["id"]]}), 200)
+    expect(api.as_buyer(CREATE_SESSION, body, token), 200)
+
+
+@scenario("content safety: scan-prompt answers a redacted verdict")
+def scan_prompt(ctx: Context):
+    verdict = expect(ctx.api.signed("/v1/actions/verification/scan-prompt", {"prompt": "a cat riding a bike"}),
+                     200).json()["data"]
+    check(set(verdict) == {"action", "reasonCode", "matchedCategories", "requestId", "semanticStatus"}
+          and verdict["action"] in ("allow", "review", "block"), "not the SDK's ScanResult", verdict)

@@ -74,7 +74,7 @@ def test_members_are_subscription_products_of_the_group_s_store(api):
     other_store = plans(api, 1)[0]
     for member in (onetime, other_store, "PROD_" + "0" * 22):
         refused = group(api, "create", {"storeId": store_id, "name": "Mixed", "productIds": [member]})
-        assert error_of(refused) == (400, f"productIds: {member} is not a subscription product of this store")
+        assert error_of(refused) == (400, "productIds[0] is not a subscription product of this store")
     empty = group(api, "create", {"storeId": store_id, "name": "Empty"})
     assert empty.status_code == 200 and empty.json()["data"]["group"]["productIds"] == []
     assert error_of(group(api, "update", {"id": empty.json()["data"]["group"]["id"], "productIds": [onetime]}))[0] == 400

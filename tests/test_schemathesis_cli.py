@@ -33,7 +33,7 @@ def st_run(spec: Path, base_url: str, cwd: Path, *options: str, max_examples: in
     command = [str(ST), *config, "run", str(spec), "--url", base_url,
                "--checks", "all", "--max-examples", str(max_examples), *options]
     # schemathesis writes .schemathesis/ and .hypothesis/ into its working directory.
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=150,
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
                             env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     generated = re.search(r"(\d+) generated", result.stdout)

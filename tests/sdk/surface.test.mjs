@@ -177,7 +177,7 @@ const cases = {
     const { group } = await client.subscriptionProductGroups.create({ storeId: stores[0].id, name: "Tiers", productIds: [plan.id] });
     assert.deepEqual([group.environment, group.rules, group.productIds], ["test", { sharedTrial: false, selfServicePlanChange: false }, [plan.id]]);
     await refused(() => client.subscriptionProductGroups.create({ storeId: stores[0].id, name: "Tiers", productIds: [seededProduct().id] }),
-      400, `productIds: ${seededProduct().id} is not a subscription product of this store`);
+      400, "productIds[0] is not a subscription product of this store");
   },
   "subscriptionProductGroups.update": async () => {
     const { group } = await client.subscriptionProductGroups.create({ storeId: stores[0].id, name: "Tiers", rules: { sharedTrial: true } });

@@ -101,7 +101,7 @@ TRIAL_DAYS = Problem(400, "metadata.trialDays must be a whole number of days fro
 TRIAL_NEEDS_DAYS = Problem(400, "prices.{currency}.trialAmount needs metadata.trialDays", "product")
 TRIAL_NOT_LOWER = Problem(400, "prices.{currency}.trialAmount must be lower than amount", "product")
 GROUP_NOT_FOUND = Problem(404, "Subscription product group not found", "product")
-GROUP_PRODUCT = Problem(400, "productIds: {product_id} is not a subscription product of this store", "product")
+GROUP_PRODUCT = Problem(400, "productIds[{index}] is not a subscription product of this store", "product")
 # What update-store accepts but does not write, answered in `warnings`.
 WEBHOOK_SETTINGS_IGNORED = Caution("WEBHOOK_SETTINGS_IGNORED: webhookSettings is no longer read; manage endpoints "
                                    "with store/add-webhook, update-webhook and remove-webhook", "store")

@@ -18,12 +18,11 @@ from .stores import patched
 
 def _members(tx: Transaction, store: Store, product_ids: tuple[str, ...]) -> list[str]:
     """The ids, each once and in order, once each is known to be a subscription product of the store."""
-    members = list(dict.fromkeys(product_ids))
-    for product_id in members:
+    for index, product_id in enumerate(product_ids):
         product = tx.get(Product, product_id)
         if product is None or product.store_id != store.id or product.type != SUBSCRIPTION:
-            raise errors.GROUP_PRODUCT.error(product_id=product_id)
-    return members
+            raise errors.GROUP_PRODUCT.error(index=index)
+    return list(dict.fromkeys(product_ids))
 
 
 def create_group(tx: Transaction, merchant: MerchantPrincipal, command: CreateGroup, now: datetime) -> ProductGroup:
