@@ -230,6 +230,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.Groups(),
         handlers.Webhooks(),
         handlers.ContentSafety(),
+        handlers.Refunds(),
         handlers.Orders(mock.psp, mock.order_rules),
         handlers.Control(mock.reset, mock.psp, mock.clock),
         handlers.Deliveries(),

@@ -231,6 +231,32 @@ payments = Table(
     # An order's payments, oldest first (the control plane shows them; GraphQL will too).
     Index("payments_by_order", "order_id", "created_at", "id"),
 )
+refund_tickets = Table(
+    "refund_tickets",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("payment_id", String, nullable=False, index=True),
+    Column("store_id", String, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("submitter_id", String, nullable=False),
+    Column("submitter_type", String, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("amount", String, nullable=False),
+    Column("currency", String, nullable=False),
+    Column("version_number", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("refund_ticket_merchant_external_id", String),
+    Column("reviewer_id", String),
+    Column("reviewed_at", UtcDateTime),
+    Column("review_note", String),
+    Column("reject_reason", String),
+    Column("executed_at", UtcDateTime),
+    # GraphQL pages through a store's tickets, newest first.
+    Index("refund_tickets_by_store", "store_id", "created_at", "id"),
+)
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

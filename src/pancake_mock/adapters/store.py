@@ -40,6 +40,7 @@ from .schema import (
     product_groups,
     product_versions,
     products,
+    refund_tickets,
     session_tokens,
     settings,
     stores,
@@ -112,6 +113,7 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.IdempotencyRecord, idempotency_keys),
     Mapping(model.Webhook, webhooks),
     Mapping(model.ProductGroup, product_groups),
+    Mapping(model.RefundTicket, refund_tickets),
     Mapping(model.WebhookDelivery, webhook_deliveries),
     Mapping(model.DeliveryAttempt, delivery_attempts),
 )}

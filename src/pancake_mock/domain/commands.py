@@ -207,6 +207,37 @@ class GroupRef:
 
 
 @dataclass(frozen=True)
+class RequestedAmount:
+    amount: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class CreateRefundTicket:
+    payment_id: str
+    reason: str
+    requested_amount: RequestedAmount
+    metadata: dict[str, Any] | None = None
+    refund_ticket_merchant_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ResubmitRefundTicket:
+    ticket_id: str
+    payment_id: str
+    reason: str
+    requested_amount: RequestedAmount
+
+
+@dataclass(frozen=True)
+class ReviewRefundTicket:
+    ticket_id: str
+    decision: str  # approve | reject
+    note: str | None = None
+    reject_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class GraphqlQuery:
     query: str
     variables: dict[str, Any] | None = None

@@ -314,6 +314,33 @@ class Payment:
     updated_at: datetime | None = None
 
 
+@dataclass
+class RefundTicket:
+    """A request to refund (part of) a payment: a buyer's waits for review, a merchant's is approved
+    as it is made. A rejected one may be resubmitted as its next version."""
+
+    id: str
+    payment_id: str
+    store_id: str
+    environment: str
+    status: str  # pending | approved | rejected | processing | succeeded | failed | …
+    submitter_id: str  # the buyer identity, or the merchant id
+    submitter_type: str  # customer | merchant
+    reason: str
+    amount: str  # display string, in the payment's currency
+    currency: str
+    version_number: int
+    created_at: datetime
+    updated_at: datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+    refund_ticket_merchant_external_id: str | None = None
+    reviewer_id: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
+    reject_reason: str | None = None
+    executed_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class Challenge:
     """A 3-D Secure challenge the buyer has yet to answer: the card, and its outcome once passed."""

@@ -20,6 +20,7 @@ from .model import (
     Payment,
     Product,
     ProductGroup,
+    RefundTicket,
     Store,
     WebhookDelivery,
 )
@@ -151,6 +152,21 @@ def orders(tx: Transaction, principal: Principal, store_id: str | None, order_ty
 def payments(tx: Transaction, principal: Principal) -> Selection:
     visible = orders(tx, principal, None, None)
     return _nothing(Payment) if visible.nothing else Selection(Payment, (Within("order_id", Order, visible.where),))
+
+
+def refund_tickets(tx: Transaction, principal: Principal) -> Selection:
+    """A merchant's tickets in its stores, or a buyer's own in the token's store; in the environment."""
+    if isinstance(principal, MerchantPrincipal):
+        ids = visible_store_ids(tx, principal)
+        if not ids:
+            return _nothing(RefundTicket)
+        where: Where = (Condition("store_id", "in", ids),)
+    elif isinstance(principal, BuyerPrincipal):
+        where = (Condition("store_id", "eq", principal.store_id),
+                 Condition("submitter_id", "eq", principal.token.buyer_identity))
+    else:
+        return _nothing(RefundTicket)
+    return Selection(RefundTicket, where + (Condition("environment", "eq", principal.environment),))
 
 
 def deliveries(tx: Transaction, principal: Principal, store_id: str) -> Selection:

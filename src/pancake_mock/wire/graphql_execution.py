@@ -54,6 +54,7 @@ from ..domain.model import (
     Product,
     ProductGroup,
     ProductVersion,
+    RefundTicket,
     Store,
     Webhook,
     WebhookDelivery,
@@ -326,9 +327,12 @@ class Root:
     payments = _read(lambda root, filter=None, limit=None, offset=None: root._list(
         reads.payments(root.tx, root.principal), root.payment_node, filter, limit, offset, ON_ORDER))
     paymentsCount = _read(lambda root, filter=None: root._count(reads.payments(root.tx, root.principal), filter, ON_ORDER))
-    # Refunds come with their issue: the lists are there, and empty.
-    refunds = refundTickets = _read(lambda root, filter=None, limit=None, offset=None: root._none(limit, offset))
-    refundsCount = refundTicketsCount = _read(lambda root, filter=None: 0)
+    refundTickets = _read(lambda root, filter=None, limit=None, offset=None: root._list(
+        reads.refund_tickets(root.tx, root.principal), root.ticket_node, filter, limit, offset))
+    refundTicketsCount = _read(lambda root, filter=None: root._count(reads.refund_tickets(root.tx, root.principal), filter))
+    # Refunds come with the refund lifecycle: the list is there, and empty.
+    refunds = _read(lambda root, filter=None, limit=None, offset=None: root._none(limit, offset))
+    refundsCount = _read(lambda root, filter=None: 0)
 
     # The merchant's memberships and keys, e-mails (none are sent), exchange rates.
     storeMerchantsCount = _read(lambda root: len(reads.visible_store_ids(root.tx, root.principal))
@@ -590,6 +594,17 @@ class Root:
             return None
         return {"id": _version_id(version), "versionNumber": version.number, "name": version.name,
                 "description": version.description}
+
+    def ticket_node(self, ticket: RefundTicket) -> Node:
+        return {"id": ticket.id, "status": ticket.status, "reason": ticket.reason,
+                "refundTicketMerchantExternalId": ticket.refund_ticket_merchant_external_id,
+                "requestedAmountDetails": {"currency": ticket.currency, "amount": ticket.amount},
+                "payment": lambda _info: self._payment(ticket.payment_id),
+                "createdAt": ticket.created_at, "updatedAt": ticket.updated_at}
+
+    def _payment(self, payment_id: str) -> Node | None:
+        found = self.loader.one(Payment, payment_id)
+        return self.payment_node(found) if found else None
 
     def payment_node(self, payment: Payment) -> Node:
         order = lambda: self.loader.one(Order, payment.order_id)  # noqa: E731

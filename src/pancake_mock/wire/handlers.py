@@ -16,8 +16,8 @@ from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..adapters import deliveries
-from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, safety, stores,
-                      subscriptions, trials, webhooks)
+from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, refunds, safety,
+                      stores, subscriptions, trials, webhooks)
 from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
                             WebhookDelivery)
 from . import views
@@ -147,6 +147,20 @@ class Groups:
     @operation(commands.GroupRef)
     def publish_product_group(self, call: Call, command: commands.GroupRef) -> dict:
         return ok({"group": views.group(groups.publish_group(call.tx, call.principal, command, call.now))})
+
+
+class Refunds:
+    @operation(commands.CreateRefundTicket)
+    def create_refund_ticket(self, call: Call, command: commands.CreateRefundTicket) -> dict:
+        return ok({"ticket": views.refund_ticket(refunds.create_ticket(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.ResubmitRefundTicket)
+    def resubmit_refund_ticket(self, call: Call, command: commands.ResubmitRefundTicket) -> dict:
+        return ok({"ticket": views.refund_ticket(refunds.resubmit_ticket(call.tx, call.principal, command, call.now))})
+
+    @operation(commands.ReviewRefundTicket)  # the control plane's
+    def review_refund_ticket(self, call: Call, command: commands.ReviewRefundTicket) -> dict:
+        return views.refund_ticket(refunds.review_ticket(call.tx, command, call.now))
 
 
 class ContentSafety:

@@ -20,6 +20,7 @@ from ..domain.model import (
     Product,
     ProductGroup,
     ProductVersion,
+    RefundTicket,
     Store,
     Webhook,
     WebhookDelivery,
@@ -59,6 +60,30 @@ def store(entity: Store) -> dict[str, Any]:
         "deletedAt": entity.deleted_at and timestamp(entity.deleted_at),
         "createdAt": timestamp(entity.created_at),
         "updatedAt": timestamp(entity.updated_at),
+    }
+
+
+def refund_ticket(ticket: RefundTicket) -> dict[str, Any]:
+    """The SDK's RefundTicket; its current version is the only one kept."""
+    return {
+        "id": ticket.id,
+        "type": "refund",
+        "status": ticket.status,
+        "subjectId": ticket.payment_id,
+        "submitterId": ticket.submitter_id,
+        "submitterType": ticket.submitter_type,
+        "currentVersionId": f"{ticket.id}-v{ticket.version_number}",
+        "reviewerId": ticket.reviewer_id,
+        "reviewedAt": ticket.reviewed_at and timestamp(ticket.reviewed_at),
+        "reviewNote": ticket.review_note,
+        "rejectReason": ticket.reject_reason,
+        "executedAt": ticket.executed_at and timestamp(ticket.executed_at),
+        "metadata": ticket.metadata,
+        "refundTicketMerchantExternalId": ticket.refund_ticket_merchant_external_id,
+        "versionNumber": ticket.version_number,
+        "versionData": {"reason": ticket.reason, "requestedAmount": {"amount": ticket.amount, "currency": ticket.currency}},
+        "createdAt": timestamp(ticket.created_at),
+        "updatedAt": timestamp(ticket.updated_at),
     }
 
 
