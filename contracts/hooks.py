@@ -28,6 +28,7 @@ from schemathesis import GenerationMode
 from pancake_mock.verify.client import Api
 
 ORDER_OPERATIONS = {"createOnetimeOrder": "onetime", "createSubscriptionOrder": "subscription"}
+PLAN_CHANGE = ("originOrderId", "changeTiming", "changeAmount", "changeCreditAmount")
 # Operations that make something new in a store: into a seeded one, so positive data can succeed.
 NEW_IN_A_STORE = ("createOnetimeProduct", "createSubscriptionProduct", "createProductGroup")
 MERCHANT_SCHEMES = {"merchantId", "merchantTimestamp", "merchantSignature"}
@@ -128,6 +129,8 @@ def install(schema: Any, api: Api) -> None:
             case.headers = {**(case.headers or {}), "X-Environment": api.environment}
             product = _pick(api.products("onetime") + api.products("subscription"), body["productId"])
             body["productId"] = product["id"]
+            for name in PLAN_CHANGE:  # a generated originOrderId names no subscription: a purchase instead
+                body.pop(name, None)
             if body.get("currency") not in product["prices"]:
                 body["currency"] = _pick(sorted(product["prices"]), body.get("currency"))
         elif name == "issueSessionToken":

@@ -86,7 +86,7 @@ def test_a_merchant_s_ticket_is_approved_as_it_is_made(api):
     ("0", None, (400, "requestedAmount.amount must be more than 0 and at most the payment's {amount}")),
     ("100000", None, (400, "requestedAmount.amount must be more than 0 and at most the payment's {amount}")),
     ("1.005", None, (400, "Invalid requestedAmount.amount format")),
-    ("ten", None, (400, "Invalid requestedAmount.amount format")),
+    ("ten", None, (400, "Invalid field: requestedAmount.amount must be a decimal string such as \"29.00\"")),
     ("1.00", "EUR", (400, "requestedAmount.currency must be the payment's: {currency}")),
 ])
 def test_what_an_amount_must_be(api, amount, currency, expected):
@@ -107,7 +107,7 @@ def test_which_payments_can_be_refunded(api):
     assert error_of(api.as_buyer(CREATE, {**ask(payment), "paymentId": "PAY_" + "0" * 22}, token)) == (
         404, "Payment not found")
     assert error_of(api.as_buyer(CREATE, ask(payment, refundTicketMerchantExternalId="x" * 129), token)) == (
-        400, "refundTicketMerchantExternalId must be at most 128 characters")
+        400, "Invalid field: refundTicketMerchantExternalId must be at most 128 characters")
     assert api.send("PUT", "/_mock/clock", json={"advanceSeconds": 14 * 86400 + 60}).status_code == 200
     assert error_of(api.as_buyer(CREATE, ask(payment), api.issue_token(buyer="refund-3"))) == (
         400, "A payment can be refunded within 14 days of its success only")

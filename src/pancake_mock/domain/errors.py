@@ -148,7 +148,6 @@ ONLY_CANCELING_REACTIVATES = Problem(400, "Only canceling subscriptions can be r
 PAYMENT_NOT_FOUND = Problem(404, "Payment not found", "ticket")
 TICKET_NOT_FOUND = Problem(404, "Ticket not found", "ticket")
 REFUND_AMOUNT_FORMAT = Problem(400, "Invalid requestedAmount.amount format", "ticket")
-REFUND_EXTERNAL_ID = Problem(400, "refundTicketMerchantExternalId must be at most {limit} characters", "ticket")
 REFUND_CURRENCY = Problem(400, "requestedAmount.currency must be the payment's: {currency}", "ticket")
 REFUND_AMOUNT = Problem(400, "requestedAmount.amount must be more than 0 and at most the payment's {amount}", "ticket")
 REFUND_WINDOW = Problem(400, "A payment can be refunded within {days} days of its success only", "ticket")

@@ -11,12 +11,11 @@ from . import errors
 from .auth import BuyerPrincipal, MerchantPrincipal
 from .commands import CreateRefundTicket, RequestedAmount, ResubmitRefundTicket, ReviewRefundTicket
 from .model import Order, Payment, RefundTicket, Store
-from .money import display, parse_amount
+from .money import display
 from .payments import owned_order
 from .ports import Transaction
 
 WINDOW = timedelta(days=14)  # of business time after the payment succeeded
-EXTERNAL_ID_LIMIT = 128
 # A payment has at most one ticket in these states at a time.
 OPEN = frozenset({"pending", "under_review", "approved", "processing", "succeeded"})
 REVIEWER = "mock-dashboard"  # who the control plane's review is recorded as
@@ -41,8 +40,8 @@ def _requested(payment: Payment, requested: RequestedAmount, now: datetime) -> s
         raise errors.PAYMENT_NOT_SUCCEEDED.error(status=payment.status)
     if now > (payment.updated_at or payment.created_at) + WINDOW:
         raise errors.REFUND_WINDOW.error(days=WINDOW.days)
-    value = parse_amount(requested.amount)
-    if value is None or Decimal(display(value, payment.currency)) != value:  # or more decimals than the currency has
+    value = Decimal(requested.amount)  # the contract's PriceAmount
+    if Decimal(display(value, payment.currency)) != value:  # more decimals than the currency has
         raise errors.REFUND_AMOUNT_FORMAT.error()
     if requested.currency != payment.currency:
         raise errors.REFUND_CURRENCY.error(currency=payment.currency)
@@ -53,9 +52,6 @@ def _requested(payment: Payment, requested: RequestedAmount, now: datetime) -> s
 
 def create_ticket(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, command: CreateRefundTicket,
                   now: datetime) -> RefundTicket:
-    external_id = command.refund_ticket_merchant_external_id
-    if external_id is not None and len(external_id) > EXTERNAL_ID_LIMIT:
-        raise errors.REFUND_EXTERNAL_ID.error(limit=EXTERNAL_ID_LIMIT)
     payment, order = _payment(tx, caller, command.payment_id)
     amount = _requested(payment, command.requested_amount, now)
     if any(ticket.status in OPEN for ticket in tx.find(RefundTicket, payment_id=payment.id)):
@@ -67,7 +63,7 @@ def create_ticket(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, c
         submitter_id=caller.merchant_id if merchant else caller.token.buyer_identity,
         submitter_type="merchant" if merchant else "customer", reason=command.reason, amount=amount,
         currency=payment.currency, version_number=1, created_at=now, updated_at=now, metadata=command.metadata or {},
-        refund_ticket_merchant_external_id=external_id,
+        refund_ticket_merchant_external_id=command.refund_ticket_merchant_external_id,
         reviewer_id=caller.merchant_id if merchant else None, reviewed_at=now if merchant else None)
     tx.add(ticket)
     return ticket
