@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from . import errors
-from .commands import CreateProduct, ProductRef, SetProductStatus, UpdateProduct
+from .commands import ById, CreateProduct, SetProductStatus, UpdateProduct
 from .model import ONETIME, SUBSCRIPTION, PriceInfo, Product, ProductVersion, Store
 from .money import display, minor_units, parse_amount
 from .ports import Transaction
@@ -179,7 +179,7 @@ def update_product(
     return product, version
 
 
-def publish_product(tx: Transaction, merchant_id: str, command: ProductRef, product_type: str,
+def publish_product(tx: Transaction, merchant_id: str, command: ById, product_type: str,
                     now: datetime) -> tuple[Product, ProductVersion]:
     """Production sells the test environment's latest version from now on (the id stays)."""
     product = _typed_product(tx, merchant_id, command.id, product_type)

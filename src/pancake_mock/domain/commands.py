@@ -111,11 +111,6 @@ def given(command: Any, *besides: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ProductRef:
-    id: str
-
-
-@dataclass(frozen=True)
 class SetProductStatus:
     id: str
     status: str  # active | inactive
@@ -167,11 +162,6 @@ class UpdateStore:
 
 
 @dataclass(frozen=True)
-class StoreRef:
-    id: str
-
-
-@dataclass(frozen=True)
 class EnableProduction:
     store_id: str
     prod_enabled: bool
@@ -199,11 +189,6 @@ class UpdateGroup:
     description: str | None = UNSET
     rules: GroupRulesPatch = UNSET
     product_ids: tuple[str, ...] = UNSET
-
-
-@dataclass(frozen=True)
-class GroupRef:
-    id: str
 
 
 @dataclass(frozen=True)
@@ -335,7 +320,9 @@ class UpdateWebhook:
 
 
 @dataclass(frozen=True)
-class RemoveWebhook:
+class ById:
+    """An operation on one entity named by its `id` (publish, delete, remove)."""
+
     id: str
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from . import errors
 from .auth import MerchantPrincipal
 from .catalog import checked_name, owned_store
-from .commands import CreateGroup, GroupRef, UpdateGroup, given
+from .commands import ById, CreateGroup, UpdateGroup, given
 from .model import SUBSCRIPTION, GroupRules, Product, ProductGroup, Store
 from .ports import Transaction
 from .stores import patched
@@ -59,7 +59,7 @@ def update_group(tx: Transaction, merchant: MerchantPrincipal, command: UpdateGr
     return updated
 
 
-def delete_group(tx: Transaction, merchant: MerchantPrincipal, command: GroupRef) -> ProductGroup:
+def delete_group(tx: Transaction, merchant: MerchantPrincipal, command: ById) -> ProductGroup:
     """A hard delete of both copies; the answer is the test copy as it was."""
     group = _owned(tx, merchant, command.id)
     published = tx.get(ProductGroup, (group.id, "prod"))
@@ -69,7 +69,7 @@ def delete_group(tx: Transaction, merchant: MerchantPrincipal, command: GroupRef
     return group
 
 
-def publish_group(tx: Transaction, merchant: MerchantPrincipal, command: GroupRef, now: datetime) -> ProductGroup:
+def publish_group(tx: Transaction, merchant: MerchantPrincipal, command: ById, now: datetime) -> ProductGroup:
     group = _owned(tx, merchant, command.id)
     published = tx.get(ProductGroup, (group.id, "prod"))
     copy = replace(group, environment="prod", created_at=published.created_at if published else now, updated_at=now)

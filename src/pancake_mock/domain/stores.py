@@ -12,7 +12,7 @@ from .. import codec
 from . import errors
 from .auth import MerchantPrincipal
 from .catalog import owned_store
-from .commands import CreateStore, EnableProduction, StoreRef, UpdateStore, given
+from .commands import ById, CreateStore, EnableProduction, UpdateStore, given
 from .model import CheckoutSession, CheckoutSettings, NotificationSettings, Store
 from .ports import Transaction
 
@@ -97,7 +97,7 @@ def update_store(tx: Transaction, merchant: MerchantPrincipal, command: UpdateSt
     return store, warnings
 
 
-def delete_store(tx: Transaction, merchant: MerchantPrincipal, command: StoreRef, now: datetime) -> Store:
+def delete_store(tx: Transaction, merchant: MerchantPrincipal, command: ById, now: datetime) -> Store:
     """A soft delete: the store, its products and its slug are gone for every caller, and its open
     checkout sessions expire now (their orders would be refused as for any expired session)."""
     store = owned_store(tx, merchant.merchant_id, command.id)

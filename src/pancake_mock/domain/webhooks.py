@@ -11,7 +11,7 @@ from . import errors
 from .auth import MerchantPrincipal
 from .catalog import owned_store
 from .checkout import is_http_url
-from .commands import AddWebhook, RemoveWebhook, UpdateWebhook
+from .commands import AddWebhook, ById, UpdateWebhook
 from .model import Webhook
 from .ports import Transaction
 
@@ -49,7 +49,7 @@ def update_webhook(tx: Transaction, merchant: MerchantPrincipal, command: Update
     return updated
 
 
-def remove_webhook(tx: Transaction, merchant: MerchantPrincipal, command: RemoveWebhook) -> Webhook:
+def remove_webhook(tx: Transaction, merchant: MerchantPrincipal, command: ById) -> Webhook:
     """A hard delete; the answer is the webhook as it was."""
     webhook = _owned(tx, merchant, command.id)
     tx.delete(webhook)

@@ -84,8 +84,8 @@ class Stores:
         store, warnings = stores.update_store(call.tx, call.principal, command, call.now)
         return ok({"store": views.store(store)}, warnings)
 
-    @operation(commands.StoreRef)
-    def delete_store(self, call: Call, command: commands.StoreRef) -> dict:
+    @operation(commands.ById)
+    def delete_store(self, call: Call, command: commands.ById) -> dict:
         return ok({"store": views.store(stores.delete_store(call.tx, call.principal, command, call.now))})
 
 
@@ -100,8 +100,8 @@ class Catalog:
     def update_onetime_product(self, call: Call, command: commands.UpdateProduct) -> dict:
         return self._answer(catalog.update_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
 
-    @operation(commands.ProductRef)
-    def publish_onetime_product(self, call: Call, command: commands.ProductRef) -> dict:
+    @operation(commands.ById)
+    def publish_onetime_product(self, call: Call, command: commands.ById) -> dict:
         return self._answer(catalog.publish_product(call.tx, call.principal.merchant_id, command, ONETIME, call.now))
 
     @operation(commands.SetProductStatus)
@@ -116,8 +116,8 @@ class Catalog:
     def update_subscription_product(self, call: Call, command: commands.UpdateProduct) -> dict:
         return self._answer(catalog.update_product(call.tx, call.principal.merchant_id, command, SUBSCRIPTION, call.now))
 
-    @operation(commands.ProductRef)
-    def publish_subscription_product(self, call: Call, command: commands.ProductRef) -> dict:
+    @operation(commands.ById)
+    def publish_subscription_product(self, call: Call, command: commands.ById) -> dict:
         return self._answer(catalog.publish_product(call.tx, call.principal.merchant_id, command, SUBSCRIPTION,
                                                     call.now))
 
@@ -140,12 +140,12 @@ class Groups:
     def update_product_group(self, call: Call, command: commands.UpdateGroup) -> dict:
         return ok({"group": views.group(groups.update_group(call.tx, call.principal, command, call.now))})
 
-    @operation(commands.GroupRef)
-    def delete_product_group(self, call: Call, command: commands.GroupRef) -> dict:
+    @operation(commands.ById)
+    def delete_product_group(self, call: Call, command: commands.ById) -> dict:
         return ok({"group": views.group(groups.delete_group(call.tx, call.principal, command))})
 
-    @operation(commands.GroupRef)
-    def publish_product_group(self, call: Call, command: commands.GroupRef) -> dict:
+    @operation(commands.ById)
+    def publish_product_group(self, call: Call, command: commands.ById) -> dict:
         return ok({"group": views.group(groups.publish_group(call.tx, call.principal, command, call.now))})
 
 
@@ -178,8 +178,8 @@ class Webhooks:
     def update_webhook(self, call: Call, command: commands.UpdateWebhook) -> dict:
         return ok({"webhook": views.webhook(webhooks.update_webhook(call.tx, call.principal, command, call.now))})
 
-    @operation(commands.RemoveWebhook)
-    def remove_webhook(self, call: Call, command: commands.RemoveWebhook) -> dict:
+    @operation(commands.ById)
+    def remove_webhook(self, call: Call, command: commands.ById) -> dict:
         return ok({"webhook": views.webhook(webhooks.remove_webhook(call.tx, call.principal, command))})
 
 
