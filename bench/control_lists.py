@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=1_000_000, help="orders to copy (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=10, help="per create-order run (default %(default)s)")
     args = parser.parse_args()
+    tools.serve_only_install()
     report(args.count, args.seconds)
 
 

@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     tools.ensure_wrk()
+    tools.serve_only_install()
     py_spy = ensure_py_spy()
     with tempfile.TemporaryDirectory(prefix="pancake-profile-") as work, \
             running(Path(work) / "mock", "--workers", str(args.workers)) as target:

@@ -282,6 +282,7 @@ def postgres(enabled: bool) -> Iterator[object | None]:
 
 def measure(opts: Options, work: Path) -> Figures:
     tools.ensure_wrk()
+    tools.serve_only_install()
     binary = tools.ensure_prism()
     figures = Figures()
     with postgres(opts.postgres) as cluster:

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,6 +53,8 @@ class MockServer:
     process: subprocess.Popen
     port: int
 
+    interpreter: ClassVar[str] = sys.executable  # the Python whose pancake-mock is started
+
     @classmethod
     @contextmanager
     def start(cls, data_dir: Path, *extra: str, port: int | None = None,
@@ -68,7 +70,7 @@ class MockServer:
                env: dict[str, str] | None = None) -> MockServer:
         """The mock as a process of its own; `env` adds to the environment it inherits."""
         port = port or free_port()
-        command = [sys.executable, "-m", "pancake_mock", "serve", "--port", str(port),
+        command = [cls.interpreter, "-m", "pancake_mock", "serve", "--port", str(port),
                    "--data-dir", str(data_dir), *extra]
         log = open(data_dir / f"server-{port}.log", "ab")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

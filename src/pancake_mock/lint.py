@@ -18,8 +18,6 @@ from typing import NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin
 
 import yaml
-from openapi_spec_validator.shortcuts import get_validator_cls
-from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, ValidatorDetectError
 from referencing.exceptions import Unresolvable
 
 from . import contract
@@ -133,6 +131,11 @@ class _Files:
 
 
 def _validator_problems(doc: _Document) -> list[Problem]:
+    # Imported here: the CLI imports this module for its parser, and every server worker imports
+    # the CLI again (multiprocessing's spawn), where the validator's 30 MB would serve nothing.
+    from openapi_spec_validator.shortcuts import get_validator_cls
+    from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, ValidatorDetectError
+
     found = []
     try:
         validator = get_validator_cls(doc.data)(doc.data, base_uri=doc.path.resolve().as_uri())

@@ -155,6 +155,7 @@ def serve(sock: socket.socket, *, workers: int, header_timeout: float, log_level
         # The app is built, and the webhook sender started, at startup: a failure there ends the start
         # loudly, where uvicorn's "auto" would log it as an unsupported lifespan and serve 500s.
         lifespan="on",
+        ws="none",  # the mock serves no websockets: their protocol modules stay unimported
         log_level=log_level,
         access_log=access_log,
     )
