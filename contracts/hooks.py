@@ -9,6 +9,9 @@
   pre-filled with a buyer email and billing detail, so create-order succeeds unless the
   generated body breaks a rule.
   Negative cases are left alone: they exist to be rejected.
+- The credentials' stores and products are what verify sells from: schemathesis feeds ids it saw
+  in answers into later cases, so an update, publish or delete that names one of them gets a
+  stand-in made for the case instead, in every mode and phase.
 - A valid generated X-Idempotency-Key is made unique per case: a reused key replays the first
   answer by design, which would make every later case with that key test nothing.
 - GraphQL queries (generated from the SDL) are merchant-signed, and a positive query's page
@@ -31,6 +34,10 @@ ORDER_OPERATIONS = {"createOnetimeOrder": "onetime", "createSubscriptionOrder": 
 PLAN_CHANGE = ("originOrderId", "changeTiming", "changeAmount", "changeCreditAmount")
 # Operations that make something new in a store: into a seeded one, so positive data can succeed.
 NEW_IN_A_STORE = ("createOnetimeProduct", "createSubscriptionProduct", "createProductGroup")
+# Operations that change or delete, in place, the store or product their body's `id` names.
+CHANGES_IN_PLACE = ("updateStore", "deleteStore",
+                    "updateOnetimeProduct", "publishOnetimeProduct", "updateOnetimeProductStatus",
+                    "updateSubscriptionProduct", "publishSubscriptionProduct", "updateSubscriptionProductStatus")
 MERCHANT_SCHEMES = {"merchantId", "merchantTimestamp", "merchantSignature"}
 MERCHANT_HEADERS = {"X-Merchant-Id", "X-Timestamp", "X-Signature"}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -62,6 +69,17 @@ def _stripped(case: Any, headers: set[str]) -> bool:
     """A negative case generated without its credential headers: it must go out unauthenticated."""
     negative = case.meta is not None and case.meta.generation.mode.is_negative
     return negative and not headers <= set(case.headers or {})
+
+
+def stand_in(api: Api, name: str, body: Any) -> Any:
+    """`body` for operation `name`, its `id` swapped for a fresh store or product of the same kind
+    when it names one of the credentials'."""
+    if name not in CHANGES_IN_PLACE or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        return body
+    if any(store["id"] == body["id"] for store in api.stores):
+        return {**body, "id": api.create_store("verify stand-in")["id"]}
+    kind = next((p["type"] for store in api.stores for p in store["products"] if p["id"] == body["id"]), None)
+    return {**body, "id": api.create_product(kind)["id"]} if kind else body
 
 
 def install(schema: Any, api: Api) -> None:
@@ -103,6 +121,11 @@ def install(schema: Any, api: Api) -> None:
         # to such a request is the API being right, not valid data rejected.
         rejected = failure.title == "Schema-valid request rejected" and response.status_code == 401
         return not (rejected and not case._has_explicit_auth)
+
+    @schema.hook("map_case")
+    def away_from_the_credentials(context, case):
+        case.body = stand_in(api, operation_id(case), case.body)
+        return case
 
     @schema.hook("map_case")
     def unique_idempotency_key(context, case):

@@ -309,19 +309,11 @@ def writes_catalog(ctx: Context) -> None:
         raise Skip("writes the account's stores and catalog (not under --safe)")
 
 
-def new_product(api: Api, kind: str = "onetime", **fields) -> dict:
-    body = {"storeId": api.stores[0]["id"], "name": f"verify {kind} {secrets.token_hex(3)}",
-            "prices": {"USD": {"amount": "10.00", "taxCategory": "saas"}}, **fields}
-    if kind == "subscription":
-        body.setdefault("billingPeriod", "monthly")
-    return expect(api.signed(f"/v1/actions/{kind}-product/create-product", body), 200).json()["data"]["product"]
-
-
 @scenario("catalog: production sells a product once published, and no product once inactive")
 def publish_and_status(ctx: Context):
     writes_catalog(ctx)
     api = ctx.api
-    product = new_product(api)
+    product = api.create_product()
     in_prod = {"productId": product["id"], "currency": "USD"}
     prod = api.environment == "test" and api.has_key("prod")
     if prod:
@@ -337,7 +329,7 @@ def publish_and_status(ctx: Context):
 def store_lifecycle(ctx: Context):
     writes_catalog(ctx)
     api = ctx.api
-    store = expect(api.signed("/v1/actions/store/create-store", {"name": "verify store"}), 200).json()["data"]["store"]
+    store = api.create_store()
     check(store["prodEnabled"] is False and store["deletedAt"] is None, "a new store is not production-enabled", store)
     updated = expect(api.signed("/v1/actions/store/update-store", {
         "id": store["id"], "notificationSettings": {"notifyNewOrders": False, "emailOrderConfirmation": False}}), 200).json()
@@ -354,7 +346,7 @@ def store_lifecycle(ctx: Context):
 def preview_trial(ctx: Context):
     writes_catalog(ctx)
     api = ctx.api
-    plan = new_product(api, "subscription", metadata={"trialDays": 7})
+    plan = api.create_product("subscription", metadata={"trialDays": 7})
     session = api.create_session(plan["id"], "USD")
     slug = {"X-Store-Slug": api.stores[0]["slug"], "X-Environment": api.environment}
     answer = expect(api.send("POST", "/v1/actions/checkout/preview-trial", json={"checkoutSessionId": session},
@@ -369,7 +361,7 @@ def preview_trial(ctx: Context):
 def plan_change(ctx: Context):
     writes_catalog(ctx)
     api = ctx.api
-    current, target = new_product(api, "subscription"), new_product(api, "subscription")
+    current, target = api.create_product("subscription"), api.create_product("subscription")
     buyer = f"verify-{secrets.token_hex(3)}"
     token = api.issue_token(buyer=buyer)
     session = api.create_session(current["id"], "USD")

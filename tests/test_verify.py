@@ -121,3 +121,26 @@ def test_reproductions_never_show_secrets():
     text = "\n".join(shown.lines())
     assert "c2ln" not in text and "eyJ" not in text and "MER_x" not in text
     assert "POST /v1/x?a=1" in text and "X-Environment: test" in text and '{"a": 1}' in text
+
+
+def test_changes_in_place_never_reach_the_stores_and_products_verify_sells_from(server):
+    # Schemathesis draws ids from earlier answers: a delete-store once got the seeded store's id,
+    # and every later scenario failed with 404 "Store not found".
+    api = Api(server.base_url, server.credentials)
+    hooks = contracts.load("hooks")
+    store, product, plan = api.stores[0], api.product("onetime"), api.product("subscription")
+    changes = [("deleteStore", "/v1/actions/store/delete-store", {"id": store["id"]}),
+               ("updateOnetimeProductStatus", "/v1/actions/onetime-product/update-status",
+                {"id": product["id"], "status": "inactive"}),
+               ("updateSubscriptionProductStatus", "/v1/actions/subscription-product/update-status",
+                {"id": plan["id"], "status": "inactive"})]
+    for name, path, body in changes:
+        sent = hooks.stand_in(api, name, body)
+        assert sent["id"] != body["id"] and {**sent, "id": body["id"]} == body
+        assert api.signed(path, sent).status_code == 200, name
+    # Each stand-in was a real store or product (its change answered 200); the originals still sell.
+    api.create_order({"checkoutSessionId": api.create_session(product["id"]), "buyerEmail": "b@example.com",
+                      "billingDetail": {"country": "DE", "isBusiness": False}}).raise_for_status()
+    api.create_session(plan["id"])
+    assert hooks.stand_in(api, "createOnetimeProduct", {"id": store["id"]}) == {"id": store["id"]}
+    assert hooks.stand_in(api, "deleteStore", {"id": "STO_unknown"}) == {"id": "STO_unknown"}

@@ -8,6 +8,7 @@ bounds the rate of everything verify sends, hooks and scenarios included.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from functools import cached_property
@@ -20,6 +21,7 @@ from .signing import MerchantSignature
 
 ISSUE_TOKEN = "/v1/actions/auth/issue-session-token"
 CREATE_SESSION = "/v1/actions/checkout/create-session"
+CREATE_STORE = "/v1/actions/store/create-store"
 GRAPHQL = "/v1/graphql"
 CONTROL = "/_mock"
 
@@ -149,6 +151,19 @@ class Api:
                      environment: str | None = None, **options: Any) -> requests.Response:
         token = token or self.issue_token(environment=environment)
         return self.as_buyer(f"/v1/actions/{kind}-order/create-order", body, token, environment=environment, **options)
+
+    # Fresh stores and products, for what may change or delete them.
+
+    def create_store(self, name: str = "verify store") -> dict[str, Any]:
+        return self._data(self.signed(CREATE_STORE, {"name": name}), "create a store")["store"]
+
+    def create_product(self, kind: str = "onetime", **fields: Any) -> dict[str, Any]:
+        """A `kind` product in the credentials' first store, at USD 10.00 unless `fields` say otherwise."""
+        body = {"storeId": self.stores[0]["id"], "name": f"verify {kind} {secrets.token_hex(3)}",
+                "prices": {"USD": {"amount": "10.00", "taxCategory": "saas"}}, **fields}
+        if kind == "subscription":
+            body.setdefault("billingPeriod", "monthly")
+        return self._data(self.signed(f"/v1/actions/{kind}-product/create-product", body), f"create a {kind} product")["product"]
 
     def _first_currency(self, product_id: str) -> str:
         for store in self.stores:
