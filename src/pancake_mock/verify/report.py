@@ -79,6 +79,12 @@ class Report:
     def cases(self) -> int:
         return sum(stats.cases for stats in self.operations.values())
 
+    def merge(self, other: Report) -> None:
+        """Take in what a run over other operations found (the GraphQL one, run apart)."""
+        self.operations.update(other.operations)
+        self.checks.update(other.checks)
+        self.failures.extend(other.failures)
+
     @property
     def failed(self) -> bool:
         return bool(self.gate or self.failures or any(s.outcome == "failed" for s in self.scenarios))
