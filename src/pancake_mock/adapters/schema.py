@@ -231,6 +231,24 @@ payments = Table(
     # An order's payments, oldest first (the control plane shows them; GraphQL will too).
     Index("payments_by_order", "order_id", "created_at", "id"),
 )
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("order_id", String, primary_key=True),
+    Column("billing_period", String, nullable=False),
+    Column("anchor", UtcDateTime, nullable=False),
+    Column("period_number", Integer, nullable=False),
+    Column("current_period_start", UtcDateTime, nullable=False),
+    Column("current_period_end", UtcDateTime, nullable=False),
+    Column("card", Typed(CardInfo), nullable=False),
+    Column("due", UtcDateTime),
+    Column("renewal_decline", String),
+    Column("failing_renewals", Integer, nullable=False),
+    Column("retrying", Boolean, nullable=False),
+    Column("canceled_at", UtcDateTime),
+    # What the business clock has reached, in the order it is reached.
+    Index("subscriptions_by_due", "due", "order_id"),
+)
 refund_tickets = Table(
     "refund_tickets",
     metadata,

@@ -44,6 +44,7 @@ from .schema import (
     session_tokens,
     settings,
     stores,
+    subscriptions,
     webhook_deliveries,
     webhooks,
 )
@@ -114,6 +115,7 @@ MAPPINGS = {mapping.kind: mapping for mapping in (
     Mapping(model.Webhook, webhooks),
     Mapping(model.ProductGroup, product_groups),
     Mapping(model.RefundTicket, refund_tickets),
+    Mapping(model.Subscription, subscriptions),
     Mapping(model.WebhookDelivery, webhook_deliveries),
     Mapping(model.DeliveryAttempt, delivery_attempts),
 )}

@@ -26,6 +26,7 @@ class TestCard:
     outcome: str  # SUCCEEDS, CHALLENGE, or a failure reason of errors.DECLINE_REASONS
     then: str | None = None  # after a challenge: SUCCEEDS or a failure reason
     note: str = ""
+    renewals: str | None = None  # a subscription's renewals on this card fail with this reason
 
 
 TEST_CARDS = (
@@ -44,6 +45,7 @@ TEST_CARDS = (
     TestCard("4000000000000069", "expired_card", note="declined: expired card"),
     TestCard("4000000000000127", "incorrect_cvc", note="declined: incorrect CVC"),
     TestCard("4000000000000119", "processing_error", note="the PSP fails: processing error"),
+    TestCard("4000000000000341", SUCCEEDS, note="success, then every renewal declined", renewals="card_declined"),
     TestCard("4000000000003220", CHALLENGE, SUCCEEDS, note="3-D Secure challenge, then success"),
     TestCard("4000008400001629", CHALLENGE, "card_declined", note="3-D Secure challenge, then declined"),
 )
@@ -71,6 +73,7 @@ class Card:
     info: CardInfo
     outcome: str
     then: str | None
+    renewals: str | None = None
 
 
 def read_card(entry: CardEntry, today: date) -> Card | dict[str, str]:
@@ -96,7 +99,7 @@ def read_card(entry: CardEntry, today: date) -> Card | dict[str, str]:
     info = CardInfo(brand=brand, last4=number[-4:], exp_month=month, exp_year=year)
     if known is None:
         return Card(info, SUCCEEDS, None)
-    return Card(info, known.outcome, known.then)
+    return Card(info, known.outcome, known.then, known.renewals)
 
 
 def brand_of(number: str) -> str:

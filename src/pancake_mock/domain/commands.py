@@ -294,6 +294,12 @@ class OrderRef:
 
 
 @dataclass(frozen=True)
+class FailRenewals:
+    order_id: str
+    count: int
+
+
+@dataclass(frozen=True)
 class PayOrder:
     order_id: str
     card_number: str | None = None

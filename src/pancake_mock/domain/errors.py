@@ -144,6 +144,8 @@ ORDER_NOT_OWNED = Problem(403, "Order does not belong to user", "order")
 ORDER_NOT_CANCELABLE = Problem(400, "Order cannot be canceled, current status: {status}", "order")
 SUBSCRIPTION_NOT_CANCELABLE = Problem(400, "Subscription cannot be canceled, current status: {status}", "order")
 ONLY_CANCELING_REACTIVATES = Problem(400, "Only canceling subscriptions can be reactivated", "order")
+SUBSCRIPTION_NOT_FOUND = Problem(404, "Subscription not found", "order")
+UNPAID_BALANCE = Problem(400, "Subscription with an unpaid balance cannot be reactivated", "order")
 # Refund tickets.
 PAYMENT_NOT_FOUND = Problem(404, "Payment not found", "ticket")
 TICKET_NOT_FOUND = Problem(404, "Ticket not found", "ticket")

@@ -17,11 +17,20 @@ from decimal import Decimal
 
 from .. import codec
 from . import errors
-from .model import ONETIME, DeliveryAttempt, Order, Payment, ProductVersion, Store, Webhook, WebhookDelivery
+from .model import (ONETIME, DeliveryAttempt, Order, Payment, ProductVersion, Store, Subscription, Webhook,
+                    WebhookDelivery)
 from .money import display
 from .ports import Transaction
 
 ORDER_COMPLETED = "order.completed"
+ACTIVATED = "subscription.activated"
+PAYMENT_SUCCEEDED = "subscription.payment_succeeded"
+RENEWED = "subscription.renewed"
+PAST_DUE = "subscription.past_due"
+RECOVERED = "subscription.recovered"
+CANCELING = "subscription.canceling"
+UNCANCELED = "subscription.uncanceled"
+CANCELED = "subscription.canceled"
 MAX_ATTEMPTS = 4  # the first and three retries
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 
@@ -68,7 +77,15 @@ class EventData:
     payment_status: str | None = None
     payment_method: str | None = None
     payment_last4: str | None = None
+    payment_failure_reason: str | None = None
     payment_date: str | None = None
+    # Subscription events (not payment_succeeded, which is a payment event) and their payments.
+    billing_period: str | None = None
+    current_period_start: str | None = None
+    current_period_end: str | None = None
+    canceled_at: str | None = None
+    period_number: int | None = None
+    plan_price: AmountBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -79,11 +96,12 @@ class Event:
     environment: str
     at: datetime
     data: EventData
+    record_id: str | None = None  # the envelope's `id` where it is not the event id
 
     def envelope(self) -> dict:
-        # The real API's `id` is the event id on payment events (waffo-api.md §7.2): receivers
-        # deduplicate on it.
-        return {"id": self.id, "timestamp": codec.timestamp(self.at), "eventType": self.type, "eventId": self.id,
+        # The real API's `id` is the event id on payment and activation events, the bare order id
+        # on those whose event id has a suffix (waffo-api.md §7.2).
+        return {"id": self.record_id or self.id, "timestamp": codec.timestamp(self.at), "eventType": self.type, "eventId": self.id,
                 "storeId": self.store.id, "storeName": self.store.name, "mode": self.environment,
                 "data": codec.present(self.data)}
 
@@ -96,28 +114,60 @@ class Event:
 
 def order_completed(tx: Transaction, order: Order, payment: Payment, now: datetime) -> Event:
     """A one-time order's payment succeeded."""
+    return Event(ORDER_COMPLETED, payment.id, tx.get(Store, order.store_id), order.environment, now,
+                 _order_data(tx, order, payment, now))
+
+
+def subscription_payment(tx: Transaction, order: Order, subscription: Subscription, payment: Payment,
+                         now: datetime) -> Event:
+    """A charge of a subscription succeeded: its first, a renewal or a recovery."""
+    data = replace(_order_data(tx, order, payment, now), order_status=None, period_number=subscription.period_number)
+    return Event(PAYMENT_SUCCEEDED, payment.id, tx.get(Store, order.store_id), order.environment, now, data)
+
+
+def subscription_changed(tx: Transaction, event_type: str, order: Order, subscription: Subscription,
+                         now: datetime, payment: Payment | None = None, suffix: str | None = None) -> Event:
+    """A subscription's status event. Its id is the order's, with a suffix where the order can have
+    the event more than once (renewed: the period's end date; canceling, uncanceled: the moment)."""
+    data = _order_data(tx, order, payment, now)
+    data = replace(data, billing_period=subscription.billing_period, period_number=subscription.period_number,
+                   current_period_start=codec.timestamp(subscription.current_period_start),
+                   current_period_end=codec.timestamp(subscription.current_period_end),
+                   canceled_at=subscription.canceled_at and codec.timestamp(subscription.canceled_at),
+                   plan_price=data.list_price, list_price=None)
+    event_id = f"{order.id}-{suffix}" if suffix else order.id
+    return Event(event_type, event_id, tx.get(Store, order.store_id), order.environment, now, data,
+                 record_id=order.id if suffix else None)
+
+
+def _order_data(tx: Transaction, order: Order, payment: Payment | None, now: datetime) -> EventData:
     snapshot = order.price_snapshot
     version = tx.get(ProductVersion, (order.product_id, order.product_version))
     names = " + ".join(dict.fromkeys(line.name for line in snapshot.lines)) or None
     tax_amount, subtotal, total = (display(value, order.currency)
                                    for value in (snapshot.tax_amount, snapshot.subtotal, snapshot.total))
     identity = order.buyer_identity
-    data = EventData(
+    charged = payment.amount if payment else total
+    return EventData(
         order_id=order.id, order_status=order.status, buyer_email=order.buyer_email, currency=order.currency,
         # A hosted checkout opened without a token orders as its guest, whom no merchant named.
         merchant_provided_buyer_identity=None if identity == f"guest:{order.checkout_session_id}" else identity,
         order_merchant_external_id=order.order_merchant_external_id,
         billing_detail=order.billing_detail, order_metadata=order.metadata or None,
-        charged_amount=payment.amount, amount=payment.amount, tax_amount=tax_amount,
+        charged_amount=charged if payment else None, amount=charged, tax_amount=tax_amount,
         tax_rate=_number(snapshot.tax_rate), tax_name=names, subtotal=subtotal, total=total,
         list_price=AmountBreakdown(total=total, subtotal=subtotal, tax_amount=tax_amount,
                                    tax_rate=_number(snapshot.tax_rate * 100), tax_name=names),
         product_name=version.name if version else "", product_description=version.description if version else None,
         product_metadata=(version.metadata or None) if version else None,
-        payment_id=payment.id, payment_status=payment.status, payment_method="card",
-        payment_last4=payment.card.last4 if payment.card else None, payment_date=now.date().isoformat(),
+        **(_payment_block(payment, now) if payment else {}),
     )
-    return Event(ORDER_COMPLETED, payment.id, tx.get(Store, order.store_id), order.environment, now, data)
+
+
+def _payment_block(payment: Payment, now: datetime) -> dict:
+    return {"payment_id": payment.id, "payment_status": payment.status, "payment_method": "card",
+            "payment_last4": payment.card.last4 if payment.card else None,
+            "payment_failure_reason": payment.failure_reason, "payment_date": now.date().isoformat()}
 
 
 def publish(tx: Transaction, event: Event, now: datetime) -> list[WebhookDelivery]:

@@ -315,6 +315,27 @@ class Payment:
 
 
 @dataclass
+class Subscription:
+    """A subscription order's billing from its first payment on. Period n (1-based) runs from
+    anchor + (n-1) billing periods to anchor + n, so a month after Jan 31 is Feb 28 and the one
+    after that Mar 31. The lifecycle acts at `due`: the period's end, or the one retry of a failed
+    renewal."""
+
+    order_id: str
+    billing_period: str  # weekly | monthly | quarterly | yearly
+    anchor: datetime
+    period_number: int  # the current period; a failed charge counts too
+    current_period_start: datetime
+    current_period_end: datetime
+    card: CardInfo  # what renewals charge
+    due: datetime | None  # None: nothing more happens (canceled)
+    renewal_decline: str | None = None  # the card declines every renewal with this reason
+    failing_renewals: int = 0  # the control plane's rule: the next renewal charges that fail
+    retrying: bool = False  # past_due: `due` is the one retry
+    canceled_at: datetime | None = None
+
+
+@dataclass
 class RefundTicket:
     """A request to refund (part of) a payment: a buyer's waits for review, a merchant's is approved
     as it is made. A rejected one may be resubmitted as its next version."""

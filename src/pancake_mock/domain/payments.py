@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from . import cards, errors, events
+from . import cards, errors, events, subscriptions
 from .auth import BuyerPrincipal, MerchantPrincipal
 from .model import ONETIME, SUBSCRIPTION, CardInfo, Challenge, CheckoutSession, Order, Payment, Store
 from .money import display
@@ -78,7 +78,8 @@ def pay(tx: Transaction, psp: Psp, token: str, entry: cards.CardEntry, now: date
             card.info, None if card.then == cards.SUCCEEDS else card.then))
         psp.update_checkout(tx, checkout)
         return Attempt(replace(page, checkout=checkout, state=CHALLENGED))
-    return _settle(tx, psp, page, card.info, None if card.outcome == cards.SUCCEEDS else card.outcome, now)
+    return _settle(tx, psp, page, card.info, None if card.outcome == cards.SUCCEEDS else card.outcome, now,
+                   card.renewals)
 
 
 def answer_challenge(tx: Transaction, psp: Psp, token: str, passed: bool, now: datetime) -> Attempt:
@@ -154,7 +155,7 @@ def cancel_order(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: dat
 
 
 def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason: str | None,
-            now: datetime) -> Attempt:
+            now: datetime, renewal_decline: str | None = None) -> Attempt:
     order, checkout = page.order, page.checkout
     payment = tx.get(Payment, order.payment_id)
     if payment is None or payment.status != "pending":  # an earlier card failed: this one is a new payment
@@ -171,7 +172,11 @@ def _settle(tx: Transaction, psp: Psp, page: PaymentPage, card: CardInfo, reason
         order.status, order.updated_at = PAID_STATUS[order.type], now
         tx.save(order, "status", "updated_at")
         checkout = replace(checkout, status="completed")
-        events.publish(tx, events.order_completed(tx, order, payment, now), now)  # in this transaction: the outbox
+        # Events go out in this transaction: the outbox.
+        if order.type == SUBSCRIPTION:
+            subscriptions.activate(tx, order, payment, card, renewal_decline, now)
+        else:
+            events.publish(tx, events.order_completed(tx, order, payment, now), now)
     psp.update_checkout(tx, checkout)
     return Attempt(replace(page, checkout=checkout, order=order, state=_state(checkout, order, now)), payment)
 

@@ -1,39 +1,190 @@
-"""Subscription orders after their first payment: cancel-order and reactivate-order, as the SDK's
-state machine draws them (pending → canceled; active or past_due → canceling; canceling → active)."""
+"""Subscription orders after their first payment, as the SDK's state machine draws them.
+
+The first payment makes an order `active` in its first billing period. From then on the business
+clock drives it: when it reaches a period's end, an active subscription renews (a new payment,
+`periodNumber` + 1) or, if the card fails, goes `past_due` with one retry a few days later, which
+recovers it or cancels it; a `canceling` one ends `canceled` there. cancel-order takes a pending
+one to `canceled` at once and an active or past_due one to `canceling`; reactivate-order takes a
+canceling one back to `active`. Each change publishes its webhook event in its own transaction.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from . import errors
+from dateutil.relativedelta import relativedelta
+
+from . import errors, events, payments  # payments activates subscriptions: each module uses the other's at call time
 from .auth import BuyerPrincipal, MerchantPrincipal
-from .model import SUBSCRIPTION, Order
-from .payments import cancel_pending, owned_order
+from .model import SUBSCRIPTION, CardInfo, Order, Payment, ProductVersion, Subscription
+from .money import display
 from .ports import Transaction
+from .reads import Condition
 
 # Where cancel-order takes a subscription from each state it may leave: a pending one ends at once,
 # a paying one runs to its period's end.
 CANCELED_FROM = {"pending": "canceled", "active": "canceling", "past_due": "canceling"}
+PERIODS = {"weekly": relativedelta(weeks=1), "monthly": relativedelta(months=1),
+           "quarterly": relativedelta(months=3), "yearly": relativedelta(years=1)}
+RETRY_AFTER = timedelta(days=3)  # the channel's one retry of a failed renewal
+DUE_PER_PASS = 100  # subscriptions taken per query while the clock catches up
+
+
+def activate(tx: Transaction, order: Order, payment: Payment, card: CardInfo, renewal_decline: str | None,
+             now: datetime) -> Subscription:
+    """The first payment succeeded: period 1 starts now."""
+    version = tx.get(ProductVersion, (order.product_id, order.product_version))
+    period = version.billing_period if version and version.billing_period else "monthly"
+    subscription = Subscription(order_id=order.id, billing_period=period, anchor=now, period_number=1,
+                                current_period_start=now, current_period_end=now + PERIODS[period], card=card,
+                                due=now + PERIODS[period], renewal_decline=renewal_decline)
+    tx.add(subscription)
+    events.publish(tx, events.subscription_changed(tx, events.ACTIVATED, order, subscription, now, payment), now)
+    events.publish(tx, events.subscription_payment(tx, order, subscription, payment, now), now)
+    return subscription
+
+
+def catch_up(tx: Transaction, now: datetime) -> int:
+    """Everything the clock has reached by `now`, in the order it was reached: each renewal,
+    retry and end of a canceling period, at its own moment. The number of steps taken."""
+    steps = 0
+    while True:
+        due = tx.select(Subscription, (Condition("due", "lte", now),), ("due", "order_id"), DUE_PER_PASS, 0, False)
+        if not due:
+            return steps
+        for subscription in due:
+            _step(tx, subscription, tx.get(Order, subscription.order_id))
+            steps += 1
+
+
+def _step(tx: Transaction, subscription: Subscription, order: Order) -> None:
+    at = subscription.due
+    assert at is not None
+    if order.status == "canceling":
+        _end(tx, subscription, order, at)
+    elif subscription.retrying:
+        payment = _charge(tx, subscription, order, at)
+        if payment.status == "succeeded":
+            subscription.retrying, subscription.due = False, subscription.current_period_end
+            _set(tx, order, "active", at)
+            _save(tx, subscription)
+            events.publish(tx, events.subscription_payment(tx, order, subscription, payment, at), at)
+            events.publish(tx, events.subscription_changed(tx, events.RECOVERED, order, subscription, at, payment,
+                                                           suffix=f"recovered-{at.date().isoformat()}"), at)
+        else:
+            _end(tx, subscription, order, at)
+    elif order.status == "active":
+        _next_period(subscription)
+        payment = _charge(tx, subscription, order, at)
+        if payment.status == "succeeded":
+            subscription.due = subscription.current_period_end
+            _save(tx, subscription)
+            events.publish(tx, events.subscription_payment(tx, order, subscription, payment, at), at)
+            events.publish(tx, events.subscription_changed(
+                tx, events.RENEWED, order, subscription, at, payment,
+                suffix=f"renewed-{subscription.current_period_end.date().isoformat()}"), at)
+        else:
+            subscription.retrying, subscription.due = True, at + RETRY_AFTER
+            _set(tx, order, "past_due", at)
+            _save(tx, subscription)
+            events.publish(tx, events.subscription_changed(tx, events.PAST_DUE, order, subscription, at, payment,
+                                                           suffix=f"past_due-{at.date().isoformat()}"), at)
+    else:  # canceled by other means meanwhile: nothing more to do
+        subscription.due = None
+        _save(tx, subscription)
+
+
+def _next_period(subscription: Subscription) -> None:
+    period = PERIODS[subscription.billing_period]
+    subscription.period_number += 1
+    subscription.current_period_start = subscription.current_period_end
+    subscription.current_period_end = subscription.anchor + period * subscription.period_number
+
+
+def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datetime) -> Payment:
+    """A renewal's payment on the kept card: declined when the card declines renewals or the
+    control plane planned a failure."""
+    reason = None
+    if subscription.failing_renewals:
+        subscription.failing_renewals -= 1
+        reason = "card_declined"
+    elif subscription.renewal_decline:
+        reason = subscription.renewal_decline
+    payment = Payment(id=tx.new_id("PAY"), order_id=order.id, status="failed" if reason else "succeeded",
+                      currency=order.currency, amount=display(order.price_snapshot.total, order.currency), created_at=at,
+                      card=subscription.card, failure_reason=reason, updated_at=at)
+    tx.add(payment)
+    order.payment_id = payment.id
+    tx.save(order, "payment_id")
+    return payment
+
+
+def _end(tx: Transaction, subscription: Subscription, order: Order, at: datetime) -> None:
+    subscription.due, subscription.retrying = None, False
+    subscription.canceled_at = subscription.canceled_at or at
+    _set(tx, order, "canceled", at)
+    _save(tx, subscription)
+    events.publish(tx, events.subscription_changed(tx, events.CANCELED, order, subscription, at), at)
+
+
+def _set(tx: Transaction, order: Order, status: str, at: datetime) -> None:
+    order.status, order.updated_at = status, at
+    tx.save(order, "status", "updated_at")
+
+
+def _save(tx: Transaction, subscription: Subscription) -> None:
+    tx.save(subscription, "period_number", "current_period_start", "current_period_end", "due",
+            "failing_renewals", "retrying", "canceled_at")
 
 
 def cancel_subscription(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, order_id: str,
                         now: datetime) -> Order:
-    order = owned_order(tx, caller, order_id, SUBSCRIPTION)
+    order = payments.owned_order(tx, caller, order_id, SUBSCRIPTION)
     target = CANCELED_FROM.get(order.status)
     if target is None:
         raise errors.SUBSCRIPTION_NOT_CANCELABLE.error(status=order.status)
     if target == "canceled":
-        return cancel_pending(tx, order, now)
-    order.status, order.updated_at = target, now
-    tx.save(order, "status", "updated_at")
+        return payments.cancel_pending(tx, order, now)
+    subscription = tx.get(Subscription, order.id)
+    was_past_due = order.status == "past_due"
+    _set(tx, order, target, now)
+    if subscription is not None:
+        # An active one ends with its paid period; a past_due one at the retry it will not get.
+        subscription.canceled_at, subscription.retrying = now, False
+        subscription.due = subscription.due if was_past_due else subscription.current_period_end
+        _save(tx, subscription)
+        events.publish(tx, events.subscription_changed(tx, events.CANCELING, order, subscription, now,
+                                                       suffix=_moment(now)), now)
     return order
 
 
 def reactivate_subscription(tx: Transaction, buyer: BuyerPrincipal, order_id: str, now: datetime) -> Order:
     """Undo a cancellation before it takes effect."""
-    order = owned_order(tx, buyer, order_id, SUBSCRIPTION)
+    order = payments.owned_order(tx, buyer, order_id, SUBSCRIPTION)
     if order.status != "canceling":
         raise errors.ONLY_CANCELING_REACTIVATES.error()
-    order.status, order.updated_at = "active", now
-    tx.save(order, "status", "updated_at")
+    last = tx.get(Payment, order.payment_id)
+    if last is not None and last.status == "failed":  # canceled while past_due
+        raise errors.UNPAID_BALANCE.error()
+    _set(tx, order, "active", now)
+    subscription = tx.get(Subscription, order.id)
+    if subscription is not None:
+        subscription.canceled_at, subscription.due = None, subscription.current_period_end
+        _save(tx, subscription)
+        events.publish(tx, events.subscription_changed(tx, events.UNCANCELED, order, subscription, now,
+                                                       suffix=_moment(now)), now)
     return order
+
+
+def plan_failures(tx: Transaction, order_id: str, count: int) -> Subscription:
+    """The control plane's rule: the next `count` renewal charges of this subscription fail."""
+    subscription = tx.get(Subscription, order_id)
+    if subscription is None:
+        raise errors.SUBSCRIPTION_NOT_FOUND.error()
+    subscription.failing_renewals = count
+    _save(tx, subscription)
+    return subscription
+
+
+def _moment(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"

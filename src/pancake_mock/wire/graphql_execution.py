@@ -56,6 +56,7 @@ from ..domain.model import (
     ProductVersion,
     RefundTicket,
     Store,
+    Subscription,
     Webhook,
     WebhookDelivery,
 )
@@ -576,7 +577,9 @@ class Root:
             "billingDetail": codec.present(order.billing_detail),
             "billingPeriod": lambda _info: _field(self.loader.version(order.product_id, order.product_version),
                                                   "billing_period"),
-            "currentPeriodStart": None, "currentPeriodEnd": None, "canceledAt": None,
+            **{name: (lambda _info, field=field: _field(self.loader.subscription_of(order.id), field))
+               for name, field in (("currentPeriodStart", "current_period_start"),
+                                   ("currentPeriodEnd", "current_period_end"), ("canceledAt", "canceled_at"))},
             "store": lambda _info: self._store(order.store_id),
             "subscriptionProduct" if subscription else "onetimeProduct": product,
             "productVersion": lambda _info: self._ordered_version(order),
@@ -709,6 +712,10 @@ class Loader:
     def version(self, product_id: str, number: int) -> ProductVersion | None:
         return next((v for v in self._by(ProductVersion, "product_id", product_id) if v.number == number), None)
 
+    def subscription_of(self, order_id: str) -> Subscription | None:
+        found = self._by(Subscription, "order_id", order_id)
+        return found[0] if found else None
+
     def payments_of(self, order_id: str) -> list[Payment]:
         return sorted(self._by(Payment, "order_id", order_id), key=lambda payment: (payment.created_at, payment.id))
 
@@ -721,7 +728,8 @@ def _relations(entity: t.Any) -> list[tuple[type, str, str]]:
     """(kind, field, key) of the rows a node of this entity may load."""
     if isinstance(entity, Order):
         return [(Payment, "order_id", entity.id), (Product, "id", entity.product_id),
-                (ProductVersion, "product_id", entity.product_id), (Store, "id", entity.store_id)]
+                (ProductVersion, "product_id", entity.product_id), (Store, "id", entity.store_id),
+                *([(Subscription, "order_id", entity.id)] if entity.type == SUBSCRIPTION else [])]
     if isinstance(entity, Product):
         return [(ProductVersion, "product_id", entity.id), (Store, "id", entity.store_id)]
     if isinstance(entity, Payment):

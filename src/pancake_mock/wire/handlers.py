@@ -311,7 +311,12 @@ class Control:
             if target is None or target.year not in YEARS:
                 raise errors.CLOCK_OUT_OF_RANGE.error(first=YEARS.start, last=YEARS.stop - 1)
             self.clock.advance(call.tx, command.advance_seconds)
+        subscriptions.catch_up(call.tx, target)
         return {"now": views.timestamp(target), "offsetSeconds": self.clock.offset(call.tx)}
+
+    @operation(commands.FailRenewals)
+    def fail_renewals(self, call: Call, command: commands.FailRenewals) -> dict:
+        return views.subscription_billing(subscriptions.plan_failures(call.tx, command.order_id, command.count))
 
     @operation()
     def reset_clock(self, call: Call, _command: None) -> dict:

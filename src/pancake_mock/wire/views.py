@@ -22,6 +22,7 @@ from ..domain.model import (
     ProductVersion,
     RefundTicket,
     Store,
+    Subscription,
     Webhook,
     WebhookDelivery,
 )
@@ -144,6 +145,19 @@ def webhook(endpoint: Webhook) -> dict[str, Any]:
 
 def order_detail(order: Order, payments: list[Payment]) -> dict[str, Any]:
     return {**order_record(order), "payments": [payment_record(payment) for payment in payments]}
+
+
+def subscription_billing(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "orderId": subscription.order_id,
+        "billingPeriod": subscription.billing_period,
+        "periodNumber": subscription.period_number,
+        "currentPeriodStart": timestamp(subscription.current_period_start),
+        "currentPeriodEnd": timestamp(subscription.current_period_end),
+        "nextChargeAt": timestamp(subscription.due) if subscription.due and not subscription.canceled_at else None,
+        "failingRenewals": subscription.failing_renewals,
+        "canceledAt": timestamp(subscription.canceled_at) if subscription.canceled_at else None,
+    }
 
 
 def payment_record(payment: Payment) -> dict[str, Any]:

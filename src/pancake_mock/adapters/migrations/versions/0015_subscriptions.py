@@ -1,0 +1,42 @@
+"""subscriptions through time
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-02
+
+A paid subscription order's billing: its period, the card renewals charge, and when the business
+clock next acts on it (its period's end, or the retry of a failed renewal).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "subscriptions",
+        sa.Column("order_id", sa.String(), nullable=False),
+        sa.Column("billing_period", sa.String(), nullable=False),
+        sa.Column("anchor", sa.DateTime(), nullable=False),
+        sa.Column("period_number", sa.Integer(), nullable=False),
+        sa.Column("current_period_start", sa.DateTime(), nullable=False),
+        sa.Column("current_period_end", sa.DateTime(), nullable=False),
+        sa.Column("card", sa.JSON(), nullable=False),
+        sa.Column("due", sa.DateTime(), nullable=True),
+        sa.Column("renewal_decline", sa.String(), nullable=True),
+        sa.Column("failing_renewals", sa.Integer(), nullable=False),
+        sa.Column("retrying", sa.Boolean(), nullable=False),
+        sa.Column("canceled_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("order_id"),
+    )
+    op.create_index("subscriptions_by_due", "subscriptions", ["due", "order_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("subscriptions_by_due", table_name="subscriptions")
+    op.drop_table("subscriptions")
