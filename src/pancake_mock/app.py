@@ -28,6 +28,7 @@ from .adapters.deliveries import SIGNING_KEYS
 from .adapters.migrations import SchemaTooNew
 from .adapters.psp import FakePsp
 from .adapters.store import SqlTransaction, Store, sqlite_url
+from .adapters.ticker import Ticker
 from .adapters.tokens import TokenCodec
 from .domain import tax
 from .domain.model import ENVIRONMENTS
@@ -108,6 +109,7 @@ class Mock:
         self.credentials = self.prepare()
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
         self.sender = deliveries.Sender(self.store, self.clock)
+        self.ticker = Ticker(self.store, self.clock)
 
     @property
     def seed(self) -> int:
@@ -241,7 +243,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
         __name__,
-        lifespan=lambda _app: _sending(mock.sender),
+        lifespan=lambda _app: _background(mock.sender, mock.ticker),
         middlewares=[
             ServerErrorMiddleware,
             ExceptionMiddleware,
@@ -260,12 +262,14 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
 
 
 @asynccontextmanager
-async def _sending(sender: deliveries.Sender):
-    """Each worker sends webhooks while it serves."""
+async def _background(sender: deliveries.Sender, ticker: Ticker):
+    """Each worker sends webhooks, and keeps up with business time, while it serves."""
     await sender.start()
+    await ticker.start()
     try:
         yield
     finally:
+        await ticker.stop()
         await sender.stop()
 
 

@@ -273,6 +273,7 @@ refund_tickets = Table(
     Column("reject_reason", String),
     Column("executed_at", UtcDateTime),
     # GraphQL pages through a store's tickets, newest first.
+    Column("refund_id", String),
     Index("refund_tickets_by_store", "store_id", "created_at", "id"),
 )
 idempotency_keys = Table(

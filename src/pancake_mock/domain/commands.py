@@ -223,6 +223,12 @@ class ReviewRefundTicket:
 
 
 @dataclass(frozen=True)
+class SettleRefundTicket:
+    ticket_id: str
+    outcome: str  # succeeded | failed
+
+
+@dataclass(frozen=True)
 class GraphqlQuery:
     query: str
     variables: dict[str, Any] | None = None

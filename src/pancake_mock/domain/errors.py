@@ -157,6 +157,7 @@ PAYMENT_NOT_SUCCEEDED = Problem(409, "Payment status is {status}, must be succee
 REFUND_OPEN = Problem(409, "The payment already has a refund ticket open or succeeded", "ticket")
 TICKET_PAYMENT = Problem(400, "paymentId is not the ticket's payment", "ticket")
 TICKET_NOT_REJECTED = Problem(409, "Only rejected tickets can be resubmitted, current status: {status}", "ticket")
+TICKET_NOT_PROCESSING = Problem(409, "Only processing tickets can be settled, current status: {status}", "ticket")
 TICKET_NOT_PENDING = Problem(409, "Only pending tickets can be reviewed, current status: {status}", "ticket")
 
 # Webhooks.

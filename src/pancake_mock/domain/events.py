@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from .. import codec
 from . import errors
-from .model import (ONETIME, DeliveryAttempt, Order, Payment, ProductVersion, Store, Subscription, Webhook,
-                    WebhookDelivery)
+from .model import (ONETIME, DeliveryAttempt, Order, Payment, ProductVersion, RefundTicket, Store, Subscription,
+                    Webhook, WebhookDelivery)
 from .money import display
 from .ports import Transaction
 
@@ -31,6 +31,7 @@ RECOVERED = "subscription.recovered"
 CANCELING = "subscription.canceling"
 UNCANCELED = "subscription.uncanceled"
 CANCELED = "subscription.canceled"
+REFUND_SETTLED = {"succeeded": "refund.succeeded", "failed": "refund.failed"}
 MAX_ATTEMPTS = 4  # the first and three retries
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 
@@ -86,6 +87,14 @@ class EventData:
     canceled_at: str | None = None
     period_number: int | None = None
     plan_price: AmountBreakdown | None = None
+    # Refund events.
+    refund_ticket_merchant_external_id: str | None = None
+    refunded_amount: str | None = None
+    original_charged_amount: str | None = None
+    original_payment: AmountBreakdown | None = None
+    refund_status: str | None = None
+    refund_reason: str | None = None
+    refund_created_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,19 @@ def subscription_changed(tx: Transaction, event_type: str, order: Order, subscri
     event_id = f"{order.id}-{suffix}" if suffix else order.id
     return Event(event_type, event_id, tx.get(Store, order.store_id), order.environment, now, data,
                  record_id=order.id if suffix else None)
+
+
+def refund_settled(tx: Transaction, ticket: RefundTicket, payment: Payment, order: Order, now: datetime) -> Event:
+    """A refund was carried out, or failed; its id is the refund's."""
+    data = _order_data(tx, order, payment, now)
+    data = replace(data, refund_ticket_merchant_external_id=ticket.refund_ticket_merchant_external_id,
+                   refunded_amount=ticket.amount, original_charged_amount=payment.amount, original_payment=data.list_price,
+                   list_price=None, charged_amount=None, refund_status=ticket.status, refund_reason=ticket.reason,
+                   refund_created_at=codec.timestamp(ticket.created_at), payment_status=None, payment_method=None,
+                   payment_last4=None, payment_failure_reason=None, payment_date=None)
+    assert ticket.refund_id is not None
+    return Event(REFUND_SETTLED[ticket.status], ticket.refund_id, tx.get(Store, order.store_id), order.environment,
+                 now, data)
 
 
 def _order_data(tx: Transaction, order: Order, payment: Payment | None, now: datetime) -> EventData:

@@ -360,6 +360,7 @@ class RefundTicket:
     review_note: str | None = None
     reject_reason: str | None = None
     executed_at: datetime | None = None
+    refund_id: str | None = None  # the PSP's refund (REF_), once the ticket is carried out
 
 
 @dataclass(frozen=True)

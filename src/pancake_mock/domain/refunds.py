@@ -1,24 +1,32 @@
 """Refund tickets: refund-ticket/create-ticket and resubmit-ticket, and the review that stands in
 for the merchant's dashboard. A buyer's ticket waits for review (`pending`); a merchant's is
-approved as it is made (`processing`). Carrying a refund out belongs to the refund lifecycle."""
+approved as it is made (`processing`). A processing ticket is carried out a minute of business time
+later (`succeeded`, with its refund), or at once by the control plane with the outcome it asks for;
+either publishes `refund.succeeded` or `refund.failed`. A payment's refund status is its latest
+ticket's. The order's status does not change."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from . import errors
+from . import errors, events
 from .auth import BuyerPrincipal, MerchantPrincipal
 from .commands import CreateRefundTicket, RequestedAmount, ResubmitRefundTicket, ReviewRefundTicket
 from .model import Order, Payment, RefundTicket, Store
 from .money import display
 from .payments import owned_order
 from .ports import Transaction
+from .reads import Condition
 
 WINDOW = timedelta(days=14)  # of business time after the payment succeeded
 # A payment has at most one ticket in these states at a time.
 OPEN = frozenset({"pending", "under_review", "approved", "processing", "succeeded"})
 REVIEWER = "mock-dashboard"  # who the control plane's review is recorded as
+REFUND_TAKES = timedelta(minutes=1)  # of business time, from approval to the PSP's answer
+# A payment's refundStatus (none | pending | refunded | failed) from its latest ticket.
+REFUND_STATUS = {"pending": "pending", "under_review": "pending", "approved": "pending", "processing": "pending",
+                 "succeeded": "refunded", "failed": "failed"}
 
 
 def _payment(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, payment_id: str) -> tuple[Payment, Order]:
@@ -101,4 +109,38 @@ def review_ticket(tx: Transaction, command: ReviewRefundTicket, now: datetime) -
     ticket.reject_reason = None if approved else (command.reject_reason or "Rejected by the merchant")
     ticket.reviewer_id, ticket.reviewed_at, ticket.review_note, ticket.updated_at = REVIEWER, now, command.note, now
     tx.save(ticket, "status", "reject_reason", "reviewer_id", "reviewed_at", "review_note", "updated_at")
+    return ticket
+
+
+def settle_due(tx: Transaction, now: datetime) -> int:
+    """Carry out the processing tickets whose minute has passed by `now`, each at its own moment."""
+    due = tx.select(RefundTicket, (Condition("status", "eq", "processing"), Condition("reviewed_at", "lte", now - REFUND_TAKES)),
+                    ("reviewed_at", "id"), None, 0, False)
+    for ticket in due:
+        _carry_out(tx, ticket, "succeeded", (ticket.reviewed_at or now) + REFUND_TAKES)
+    return len(due)
+
+
+def settle_now(tx: Transaction, ticket_id: str, outcome: str, now: datetime) -> RefundTicket:
+    """The control plane's: the PSP answers a processing ticket now, `succeeded` or `failed`."""
+    ticket = tx.get(RefundTicket, ticket_id)
+    if ticket is None:
+        raise errors.TICKET_NOT_FOUND.error()
+    if ticket.status != "processing":
+        raise errors.TICKET_NOT_PROCESSING.error(status=ticket.status)
+    return _carry_out(tx, ticket, outcome, now)
+
+
+def refund_status(tickets: list[RefundTicket]) -> str:
+    latest = max(tickets, key=lambda ticket: (ticket.created_at, ticket.id), default=None)
+    return REFUND_STATUS.get(latest.status, "none") if latest else "none"
+
+
+def _carry_out(tx: Transaction, ticket: RefundTicket, outcome: str, at: datetime) -> RefundTicket:
+    ticket.status, ticket.executed_at, ticket.updated_at, ticket.refund_id = outcome, at, at, tx.new_id("REF")
+    tx.save(ticket, "status", "executed_at", "updated_at", "refund_id")
+    payment = tx.get(Payment, ticket.payment_id)
+    order = tx.get(Order, payment.order_id) if payment else None
+    if payment is not None and order is not None:
+        events.publish(tx, events.refund_settled(tx, ticket, payment, order, at), at)
     return ticket

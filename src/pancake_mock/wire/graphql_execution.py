@@ -42,7 +42,7 @@ from graphql import (
 )
 
 from .. import codec, contract
-from ..domain import analytics, commands, errors, fx, reads
+from ..domain import analytics, commands, errors, fx, reads, refunds
 from ..domain.model import (
     ONETIME,
     SUBSCRIPTION,
@@ -603,7 +603,7 @@ class Root:
                 "refundTicketMerchantExternalId": ticket.refund_ticket_merchant_external_id,
                 "requestedAmountDetails": {"currency": ticket.currency, "amount": ticket.amount},
                 "payment": lambda _info: self._payment(ticket.payment_id),
-                "createdAt": ticket.created_at, "updatedAt": ticket.updated_at}
+                "createdAt": ticket.created_at, "updatedAt": ticket.updated_at, "executedAt": ticket.executed_at}
 
     def _payment(self, payment_id: str) -> Node | None:
         found = self.loader.one(Payment, payment_id)
@@ -613,7 +613,8 @@ class Root:
         order = lambda: self.loader.one(Order, payment.order_id)  # noqa: E731
         card = payment.card
         return {
-            "id": payment.id, "orderId": payment.order_id, "status": payment.status, "refundStatus": None,
+            "id": payment.id, "orderId": payment.order_id, "status": payment.status,
+            "refundStatus": lambda _info: refunds.refund_status(self.loader.tickets_of(payment.id)),
             "currency": payment.currency, "amount": payment.amount, "failureReason": payment.failure_reason,
             "cardInfo": codec.dump(card) if card else None, "refunds": [],
             "orderMerchantExternalId": lambda _info: _field(order(), "order_merchant_external_id"),
@@ -711,6 +712,9 @@ class Loader:
 
     def version(self, product_id: str, number: int) -> ProductVersion | None:
         return next((v for v in self._by(ProductVersion, "product_id", product_id) if v.number == number), None)
+
+    def tickets_of(self, payment_id: str) -> list[RefundTicket]:
+        return self._by(RefundTicket, "payment_id", payment_id)
 
     def subscription_of(self, order_id: str) -> Subscription | None:
         found = self._by(Subscription, "order_id", order_id)

@@ -16,8 +16,8 @@ from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
 from ..adapters import deliveries
-from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, orders, payments, refunds, safety,
-                      stores, subscriptions, trials, webhooks)
+from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, lifecycle, orders, payments,
+                      refunds, safety, stores, subscriptions, trials, webhooks)
 from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
                             WebhookDelivery)
 from . import views
@@ -161,6 +161,10 @@ class Refunds:
     @operation(commands.ReviewRefundTicket)  # the control plane's
     def review_refund_ticket(self, call: Call, command: commands.ReviewRefundTicket) -> dict:
         return views.refund_ticket(refunds.review_ticket(call.tx, command, call.now))
+
+    @operation(commands.SettleRefundTicket)  # the control plane's
+    def settle_refund_ticket(self, call: Call, command: commands.SettleRefundTicket) -> dict:
+        return views.refund_ticket(refunds.settle_now(call.tx, command.ticket_id, command.outcome, call.now))
 
 
 class ContentSafety:
@@ -311,7 +315,7 @@ class Control:
             if target is None or target.year not in YEARS:
                 raise errors.CLOCK_OUT_OF_RANGE.error(first=YEARS.start, last=YEARS.stop - 1)
             self.clock.advance(call.tx, command.advance_seconds)
-        subscriptions.catch_up(call.tx, target)
+        lifecycle.catch_up(call.tx, target)
         return {"now": views.timestamp(target), "offsetSeconds": self.clock.offset(call.tx)}
 
     @operation(commands.FailRenewals)

@@ -5,7 +5,8 @@ Revises: 0014
 Create Date: 2026-12-02
 
 A paid subscription order's billing: its period, the card renewals charge, and when the business
-clock next acts on it (its period's end, or the retry of a failed renewal).
+clock next acts on it (its period's end, or the retry of a failed renewal). A refund ticket keeps
+the refund it became.
 """
 
 import sqlalchemy as sa
@@ -35,8 +36,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id"),
     )
     op.create_index("subscriptions_by_due", "subscriptions", ["due", "order_id"])
+    with op.batch_alter_table("refund_tickets") as tickets:
+        tickets.add_column(sa.Column("refund_id", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("refund_tickets") as tickets:
+        tickets.drop_column("refund_id")
     op.drop_index("subscriptions_by_due", table_name="subscriptions")
     op.drop_table("subscriptions")
