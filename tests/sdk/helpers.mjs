@@ -81,7 +81,8 @@ export async function signedPost(path, body) {
   return { status: response.status, body: await readJson(response) };
 }
 
-async function control(path) {
+/** GET from the mock's control plane. */
+export async function control(path) {
   const response = await fetch(`${baseUrl}/_mock${path}`);
   const body = await readJson(response);
   if (response.status !== 200) {
@@ -128,6 +129,8 @@ export async function webhookReceiver() {
         await new Promise((resolve) => { waiting.push(resolve); setTimeout(resolve, 200); });
       }
     },
+    count: () => received.length,
+    all: () => [...received],
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
