@@ -21,8 +21,16 @@ BILLING = {"country": "DE", "isBusiness": False}
 EVENTS = ["subscription.activated", "subscription.payment_succeeded", "subscription.renewed", "subscription.past_due",
           "subscription.recovered", "subscription.canceling", "subscription.uncanceled", "subscription.canceled"]
 _API = contract.load(contract.API_SPEC)
-EVENT_SCHEMA = jsonschema.Draft202012Validator({**_API, "$ref": "#/components/schemas/WebhookEvent"},
-                                               format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+# What the contract's `webhooks` say each event's body is, by event type.
+EVENT_SCHEMAS = {kind: jsonschema.Draft202012Validator(
+    {**_API, "$ref": f"#/components/pathItems/{kind}/post/requestBody/content/application~1json/schema"},
+    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER) for kind in ("SubscriptionEvent", "RefundEvent")}
+
+
+def check_event(event: dict) -> None:
+    """The event as the contract's `webhooks` entry for its type describes it."""
+    entry = _API["webhooks"][event["eventType"]]["$ref"].rsplit("/", 1)[1]
+    EVENT_SCHEMAS[entry].validate(event)
 
 
 def paid_subscription(api, receiver_url: str, card: str | None = None) -> tuple[dict, str]:
@@ -67,7 +75,7 @@ def received(receiver: Receiver, public_key: str, count: int) -> list[tuple[str,
     for delivery in got:
         signed_by(public_key, delivery.headers["x-waffo-signature"], delivery.body)
         event = json.loads(delivery.body)
-        EVENT_SCHEMA.validate(event)
+        check_event(event)
         events.append(event)
     events.sort(key=lambda e: (e["timestamp"], EVENTS.index(e["eventType"])))
     return [(e["eventType"], e) for e in events]
