@@ -181,3 +181,56 @@ def test_failing_renewals_of_what_is_no_paid_subscription(api):
 def answer(response):
     assert response.status_code == 200, response.text
     return response.json()["data"]
+
+
+def trial_subscription(api, buyer: str, **trial) -> dict:
+    plan = api.create_product("subscription", metadata={"trialDays": 7},
+                              prices={"USD": {"amount": "10.00", "taxCategory": "saas", **trial}})
+    token = api.issue_token(buyer=buyer)
+    session = api.create_session(plan["id"], "USD")
+    made = api.create_order({"checkoutSessionId": session, "billingDetail": BILLING, "buyerEmail": "t@example.com"},
+                            token, kind="subscription")
+    assert made.status_code == 200, made.text
+    [order] = api.orders(session)
+    return api.control("POST", f"/orders/{order['id']}/pay", json={})["order"]
+
+
+def phases(api, order_id: str) -> dict:
+    query = ("query ($id: ID!) { subscriptionOrder(id: $id) { priceSnapshot { specialPhaseDays "
+             "specialPhase { total } regularPhase { total } } payments { amount status } } }")
+    return api.graphql(query, {"id": order_id}).json()["data"]["subscriptionOrder"]
+
+
+def test_a_free_trial_is_period_0_then_the_regular_price(api):
+    order = trial_subscription(api, "trialist")
+    start = billing(api, order["id"])
+    assert start["periodNumber"] == 0  # authorised, not charged
+    days = (datetime.fromisoformat(start["currentPeriodEnd"][:-1]) - datetime.fromisoformat(start["currentPeriodStart"][:-1]))
+    assert days == timedelta(days=7)
+    read = phases(api, order["id"])
+    snapshot = read["priceSnapshot"]
+    assert snapshot["specialPhaseDays"] == 7 and snapshot["specialPhase"]["total"] == "0.00"
+    assert snapshot["regularPhase"]["total"] == "11.90"  # 10.00 + 19 % German VAT
+    travel(api, start["currentPeriodEnd"])
+    renewed = billing(api, order["id"])
+    assert renewed["periodNumber"] == 1 and renewed["currentPeriodStart"] == start["currentPeriodEnd"]
+    assert [(p["amount"], p["status"]) for p in phases(api, order["id"])["payments"]] == [
+        ("0.00", "succeeded"), ("11.90", "succeeded")]
+    # The trial is used: the same buyer's next subscription of that product starts at the regular price.
+    again = api.create_session(order["productId"], "USD")
+    made = api.create_order({"checkoutSessionId": again, "billingDetail": BILLING, "buyerEmail": "t@example.com"},
+                            api.issue_token(buyer="trialist"), kind="subscription")
+    assert made.status_code == 200, made.text
+    [second] = api.orders(again)
+    assert phases(api, second["id"])["priceSnapshot"]["specialPhase"] is None
+    assert [p["amount"] for p in phases(api, second["id"])["payments"]] == ["11.90"]
+
+
+def test_a_paid_trial_charges_its_price_first(api):
+    order = trial_subscription(api, "paid-trialist", trialAmount="1.00")
+    start = billing(api, order["id"])
+    assert start["periodNumber"] == 1
+    assert [p["amount"] for p in phases(api, order["id"])["payments"]] == ["1.19"]
+    travel(api, start["currentPeriodEnd"])
+    assert billing(api, order["id"])["periodNumber"] == 2
+    assert [p["amount"] for p in phases(api, order["id"])["payments"]] == ["1.19", "11.90"]

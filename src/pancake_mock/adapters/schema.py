@@ -208,6 +208,8 @@ orders = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("buyer_identity", String),
     Column("updated_at", UtcDateTime),
+    Column("special_phase", Typed(TaxResult)),
+    Column("special_phase_days", Integer),
     # The control plane pages through them in this order, all of them or by status.
     Index("orders_by_creation", "created_at", "id"),
     Index("orders_by_status", "status", "created_at", "id"),
@@ -238,6 +240,7 @@ subscriptions = Table(
     Column("billing_period", String, nullable=False),
     Column("anchor", UtcDateTime, nullable=False),
     Column("period_number", Integer, nullable=False),
+    Column("regular_periods", Integer, nullable=False),  # begun at the regular price
     Column("current_period_start", UtcDateTime, nullable=False),
     Column("current_period_end", UtcDateTime, nullable=False),
     Column("card", Typed(CardInfo), nullable=False),

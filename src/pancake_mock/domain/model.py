@@ -238,6 +238,9 @@ class Order:
     payment_id: str | None = None
     checkout_url: str | None = None
     buyer_identity: str | None = None  # of the token that made it: its buyer may cancel it
+    # A subscription's trial: its first phase (the trial price, taxed, or nothing) and how long.
+    special_phase: TaxResult | None = None
+    special_phase_days: int | None = None
     updated_at: datetime | None = None  # its last change of status (None: made before it was kept)
 
 
@@ -316,15 +319,16 @@ class Payment:
 
 @dataclass
 class Subscription:
-    """A subscription order's billing from its first payment on. Period n (1-based) runs from
-    anchor + (n-1) billing periods to anchor + n, so a month after Jan 31 is Feb 28 and the one
-    after that Mar 31. The lifecycle acts at `due`: the period's end, or the one retry of a failed
-    renewal."""
+    """A subscription order's billing from its first payment on. Its trial, if any, runs up to the
+    anchor; then the n-th regular period runs from anchor + (n-1) billing periods to anchor + n, so
+    a month after Jan 31 is Feb 28 and the one after that Mar 31. The lifecycle acts at `due`: the
+    period's end, or the one retry of a failed renewal."""
 
     order_id: str
     billing_period: str  # weekly | monthly | quarterly | yearly
     anchor: datetime
-    period_number: int  # the current period; a failed charge counts too
+    period_number: int  # the current period; a failed charge counts too; 0: a free trial
+    regular_periods: int  # begun at the regular price
     current_period_start: datetime
     current_period_end: datetime
     card: CardInfo  # what renewals charge

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from datetime import date, datetime
 
-from . import errors, tax
+from . import errors, tax, trials  # trials reads sessions through this module: each uses the other's at call time
 from .auth import BuyerPrincipal, StorefrontPrincipal
 from .checkout import checked_email, checked_url, is_usable
 from .commands import CreateOrder, PreviewTax
-from .model import CheckoutSession, Order, Payment
+from .model import SUBSCRIPTION, CheckoutSession, Order, Payment
 from .money import display
 from .ports import Psp, PspCheckoutRequest, Transaction
 
@@ -111,6 +112,17 @@ def preview_tax(tx: Transaction, visitor: StorefrontPrincipal, command: PreviewT
     return _quote(session, _billing(command.billing_detail, session), command.buyer_ip, now, rules)
 
 
+def _trial(tx: Transaction, session: CheckoutSession, buyer: BuyerPrincipal, billing: tax.BillingDetail,
+           buyer_ip: str | None, now: datetime, rules: OrderRules) -> tuple[tax.TaxResult, int] | None:
+    """The trial phase this buyer's subscription begins with: its price (the product's trialAmount,
+    else nothing) taxed as the regular one is, and its days."""
+    days = trials.trial_of(tx, session, buyer.token.buyer_identity)
+    if days is None:
+        return None
+    trial_price = replace(session.price, amount=session.price.trial_amount or display(Decimal(0), session.currency))
+    return _quote(replace(session, price=trial_price), billing, buyer_ip, now, rules), days
+
+
 def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: CreateOrder, order_type: str,
                  now: datetime, rules: OrderRules, draft: OrderDraft | None = None) -> Order:
     """Snapshot the price, tax it, and write the order, its payment and the PSP checkout together.
@@ -129,8 +141,9 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
         snapshot = draft.quote
     else:
         snapshot = _quote(session, billing, command.buyer_ip, now, rules)
+    trial = _trial(tx, session, buyer, billing, command.buyer_ip, now, rules) if order_type == SUBSCRIPTION else None
     order_id, payment_id = tx.new_id("ORD"), tx.new_id("PAY")
-    total = display(snapshot.total, session.currency)
+    total = display((trial[0] if trial else snapshot).total, session.currency)  # a trial's price comes first
     checkout_url = psp.create_checkout(tx, PspCheckoutRequest(
         payment_id=payment_id,
         order_id=order_id,
@@ -165,6 +178,8 @@ def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: Crea
         payment_id=payment_id,
         checkout_url=checkout_url,
         buyer_identity=buyer.token.buyer_identity,
+        special_phase=trial[0] if trial else None,
+        special_phase_days=trial[1] if trial else None,
     )
     tx.add(order)
     tx.add(Payment(id=payment_id, order_id=order.id, status="pending", currency=order.currency,

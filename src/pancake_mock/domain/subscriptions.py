@@ -32,12 +32,19 @@ DUE_PER_PASS = 100  # subscriptions taken per query while the clock catches up
 
 def activate(tx: Transaction, order: Order, payment: Payment, card: CardInfo, renewal_decline: str | None,
              now: datetime) -> Subscription:
-    """The first payment succeeded: period 1 starts now."""
+    """The first payment succeeded: the first period starts now, a trial's (period 0 when it is
+    free, 1 when it was paid for) or a regular one."""
     version = tx.get(ProductVersion, (order.product_id, order.product_version))
     period = version.billing_period if version and version.billing_period else "monthly"
-    subscription = Subscription(order_id=order.id, billing_period=period, anchor=now, period_number=1,
-                                current_period_start=now, current_period_end=now + PERIODS[period], card=card,
-                                due=now + PERIODS[period], renewal_decline=renewal_decline)
+    if order.special_phase_days and order.special_phase is not None:
+        anchor = now + timedelta(days=order.special_phase_days)
+        number, regular = (1 if order.special_phase.total > 0 else 0), 0
+    else:
+        anchor, number, regular = now, 1, 1
+    end = anchor + PERIODS[period] * regular
+    subscription = Subscription(order_id=order.id, billing_period=period, anchor=anchor, period_number=number,
+                                regular_periods=regular, current_period_start=now, current_period_end=end, card=card,
+                                due=end, renewal_decline=renewal_decline)
     tx.add(subscription)
     events.publish(tx, events.subscription_changed(tx, events.ACTIVATED, order, subscription, now, payment), now)
     events.publish(tx, events.subscription_payment(tx, order, subscription, payment, now), now)
@@ -97,8 +104,9 @@ def _step(tx: Transaction, subscription: Subscription, order: Order) -> None:
 def _next_period(subscription: Subscription) -> None:
     period = PERIODS[subscription.billing_period]
     subscription.period_number += 1
+    subscription.regular_periods += 1
     subscription.current_period_start = subscription.current_period_end
-    subscription.current_period_end = subscription.anchor + period * subscription.period_number
+    subscription.current_period_end = subscription.anchor + period * subscription.regular_periods
 
 
 def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datetime) -> Payment:
@@ -133,7 +141,7 @@ def _set(tx: Transaction, order: Order, status: str, at: datetime) -> None:
 
 
 def _save(tx: Transaction, subscription: Subscription) -> None:
-    tx.save(subscription, "period_number", "current_period_start", "current_period_end", "due",
+    tx.save(subscription, "period_number", "regular_periods", "current_period_start", "current_period_end", "due",
             "failing_renewals", "retrying", "canceled_at")
 
 

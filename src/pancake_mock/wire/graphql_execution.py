@@ -61,6 +61,7 @@ from ..domain.model import (
     WebhookDelivery,
 )
 from ..domain.money import display
+from ..domain.tax import TaxResult
 from ..domain.ports import Transaction
 from .pipeline import Call
 
@@ -563,17 +564,17 @@ class Root:
 
     def order_node(self, order: Order) -> Node:
         snapshot = order.price_snapshot
-        amounts = {"subtotal": display(snapshot.subtotal, order.currency),
-                   "taxAmount": display(snapshot.tax_amount, order.currency),
-                   "total": display(snapshot.total, order.currency), "taxCategory": snapshot.tax_category}
+        amounts = _amounts(snapshot, order.currency)
         product = lambda _info: self._product(order.product_id)  # noqa: E731
         subscription = order.type == SUBSCRIPTION
         return {
             "id": order.id, "storeId": order.store_id, "buyerEmail": order.buyer_email, "currency": order.currency,
             "status": order.status, "testMode": order.environment == "test",
             "orderMerchantExternalId": order.order_merchant_external_id, "metadata": order.metadata,
-            "priceSnapshot": {"currency": order.currency, "regularPhase": amounts, "specialPhase": None,
-                              "specialPhaseDays": None} if subscription else {"currency": order.currency, **amounts},
+            "priceSnapshot": {"currency": order.currency, "regularPhase": amounts,
+                              "specialPhase": order.special_phase and _amounts(order.special_phase, order.currency),
+                              "specialPhaseDays": order.special_phase_days} if subscription
+            else {"currency": order.currency, **amounts},
             "billingDetail": codec.present(order.billing_detail),
             "billingPeriod": lambda _info: _field(self.loader.version(order.product_id, order.product_version),
                                                   "billing_period"),
@@ -662,6 +663,11 @@ _VERSION_FIELDS: dict[str, Callable[[ProductVersion | None], t.Any]] = {
     "metadata": lambda version: version.metadata if version else None,
     "billingPeriod": lambda version: version.billing_period if version else None,
 }
+
+
+def _amounts(snapshot: TaxResult, currency: str) -> dict[str, str]:
+    return {"subtotal": display(snapshot.subtotal, currency), "taxAmount": display(snapshot.tax_amount, currency),
+            "total": display(snapshot.total, currency), "taxCategory": snapshot.tax_category}
 
 
 def _field(entity: t.Any, name: str) -> t.Any:
