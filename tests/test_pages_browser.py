@@ -189,3 +189,26 @@ def test_a_dark_mode_session_in_german_is_served_so(api, chromium):
     chromium.get(checkout_url(api, darkMode=True, language="ja-JP"))
     root = chromium.find_element(By.TAG_NAME, "html")
     assert (root.get_attribute("data-theme"), root.get_attribute("lang")) == ("dark", "ja-JP")
+
+
+def test_a_plan_change_is_confirmed_on_its_change_page(api, chromium):
+    [monthly, yearly] = api.products("subscription")[:2]
+    token = api.issue_token(buyer="page-changer")
+    session = api.create_session(monthly["id"], "USD")
+    made = api.create_order({"checkoutSessionId": session, "buyerEmail": "p@example.com",
+                             "billingDetail": {"country": "DE", "isBusiness": False}}, token, kind="subscription")
+    assert made.status_code == 200, made.text
+    [order] = api.orders(session)
+    api.control("POST", f"/orders/{order['id']}/pay", json={})
+    link = api.signed("/v1/actions/checkout/create-session", {"originOrderId": order["id"], "productId": yearly["id"],
+                                                              "currency": "USD", "changeTiming": "next_period"})
+    assert link.status_code == 200, link.text
+    chromium.get(link.json()["data"]["checkoutUrl"])
+    wait(chromium, seen.element_to_be_clickable((By.ID, "confirm-change"))).click()
+    wait(chromium, seen.text_to_be_present_in_element((By.ID, "change-state"), "confirmed"))
+    billing = api.control("POST", f"/subscriptions/{order['id']}/failing-renewals", json={"count": 0})
+    api.control("PUT", "/clock", json={"now": billing["currentPeriodEnd"]})
+    api.control("PUT", "/clock", json={"advanceSeconds": 1})
+    assert api.control("GET", f"/orders/{order['id']}")["productId"] == yearly["id"]
+    chromium.refresh()  # confirmed once: the page says so, and has no form any more
+    assert "confirmed" in text(chromium, "change-state") and not chromium.find_elements(By.ID, "confirm-change")

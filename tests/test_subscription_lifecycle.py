@@ -19,7 +19,8 @@ CANCEL = "/v1/actions/subscription-order/cancel-order"
 REACTIVATE = "/v1/actions/subscription-order/reactivate-order"
 BILLING = {"country": "DE", "isBusiness": False}
 EVENTS = ["subscription.activated", "subscription.payment_succeeded", "subscription.renewed", "subscription.past_due",
-          "subscription.recovered", "subscription.canceling", "subscription.uncanceled", "subscription.canceled"]
+          "subscription.recovered", "subscription.plan_change_scheduled", "subscription.plan_changed",
+          "subscription.plan_change_failed", "subscription.canceling", "subscription.uncanceled", "subscription.canceled"]
 _API = contract.load(contract.API_SPEC)
 # What the contract's `webhooks` say each event's body is, by event type.
 EVENT_SCHEMAS = {kind: jsonschema.Draft202012Validator(
@@ -234,3 +235,56 @@ def test_a_paid_trial_charges_its_price_first(api):
     travel(api, start["currentPeriodEnd"])
     assert billing(api, order["id"])["periodNumber"] == 2
     assert [p["amount"] for p in phases(api, order["id"])["payments"]] == ["1.19", "11.90"]
+
+
+def plan_change(api, order_id: str, product_id: str, **fields) -> str:
+    body = {"originOrderId": order_id, "productId": product_id, "currency": "USD", **fields}
+    made = api.signed("/v1/actions/checkout/create-session", body)
+    assert made.status_code == 200, made.text
+    return made.json()["data"]["sessionId"]
+
+
+def confirm(api, session_id: str):
+    return api.send("POST", f"/_mock/checkout-sessions/{session_id}/confirm-change", check=False)
+
+
+def test_an_immediate_plan_change_charges_its_amount_then_switches(api):
+    with Receiver.running() as receiver:
+        order, _token = paid_subscription(api, receiver.url)
+        bigger = api.create_product("subscription", prices={"USD": {"amount": "20.00", "taxCategory": "saas"}})
+        session = plan_change(api, order["id"], bigger["id"], changeTiming="immediate", changeAmount="5.00")
+        changed = confirm(api, session)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["productId"] == bigger["id"]
+        assert [p["amount"] for p in changed.json()["payments"]][-1] == "5.00"
+        assert error_of(confirm(api, session)) == (409, "Checkout session invalid, please re-enter checkout")
+        travel(api, billing(api, order["id"])["currentPeriodEnd"])
+        assert api.control("GET", f"/orders/{order['id']}")["payments"][-1]["amount"] == "23.80"  # the new plan, taxed
+        kinds = [kind for kind, _ in received(receiver, api.credentials["webhookPublicKey"]["test"], 2 + 2 + 2)]
+    assert kinds[2:4] == ["subscription.payment_succeeded", "subscription.plan_changed"]
+
+
+def test_a_plan_change_for_the_next_period_waits_for_the_renewal(api):
+    with Receiver.running() as receiver:
+        order, _token = paid_subscription(api, receiver.url)
+        smaller = api.create_product("subscription", prices={"USD": {"amount": "2.00", "taxCategory": "saas"}})
+        assert confirm(api, plan_change(api, order["id"], smaller["id"])).json()["productId"] == order["productId"]
+        travel(api, billing(api, order["id"])["currentPeriodEnd"])  # a cheaper plan: the next period, by default
+        detail = api.control("GET", f"/orders/{order['id']}")
+        assert detail["productId"] == smaller["id"] and detail["payments"][-1]["amount"] == "2.38"
+        kinds = [kind for kind, _ in received(receiver, api.credentials["webhookPublicKey"]["test"], 2 + 1 + 3)]
+    assert kinds[2] == "subscription.plan_change_scheduled" and "subscription.plan_changed" in kinds[3:]
+
+
+def test_a_declined_plan_change_changes_nothing(api):
+    with Receiver.running() as receiver:
+        order, _token = paid_subscription(api, receiver.url)
+        # Dearer than any seeded plan: the rest of the period costs more, and that charge is declined.
+        bigger = api.create_product("subscription", prices={"USD": {"amount": "900.00", "taxCategory": "saas"}})
+        api.control("POST", f"/subscriptions/{order['id']}/failing-renewals", json={"count": 1})
+        failed = confirm(api, plan_change(api, order["id"], bigger["id"], changeTiming="immediate"))
+        assert failed.status_code == 200 and failed.json()["productId"] == order["productId"]
+        assert failed.json()["payments"][-1]["status"] == "failed"
+        kinds = [kind for kind, _ in received(receiver, api.credentials["webhookPublicKey"]["test"], 3)]
+    assert kinds[2] == "subscription.plan_change_failed"
+    assert error_of(confirm(api, "cs_none"))[0] == 404

@@ -234,11 +234,11 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.ContentSafety(),
         handlers.Refunds(),
         handlers.Orders(mock.psp, mock.order_rules),
-        handlers.Control(mock.reset, mock.psp, mock.clock),
+        handlers.Control(mock.reset, mock.psp, mock.clock, mock.order_rules),
         handlers.Deliveries(),
         graphql.Reads(),
         handlers.NotImplementedYet(),
-        pages.Pages(mock.psp, mock.tokens, mock.base_url),
+        pages.Pages(mock.psp, mock.tokens, mock.base_url, mock.order_rules),
     )
     services = Services(mock.store, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(

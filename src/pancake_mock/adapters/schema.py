@@ -249,6 +249,8 @@ subscriptions = Table(
     Column("failing_renewals", Integer, nullable=False),
     Column("retrying", Boolean, nullable=False),
     Column("canceled_at", UtcDateTime),
+    Column("pending_change", String),
+    Column("pending_price", Typed(TaxResult)),
     # What the business clock has reached, in the order it is reached.
     Index("subscriptions_by_due", "due", "order_id"),
 )

@@ -337,6 +337,9 @@ class Subscription:
     failing_renewals: int = 0  # the control plane's rule: the next renewal charges that fail
     retrying: bool = False  # past_due: `due` is the one retry
     canceled_at: datetime | None = None
+    # A plan change for the next period: its session (the new plan) and that plan's taxed price.
+    pending_change: str | None = None
+    pending_price: TaxResult | None = None
 
 
 @dataclass

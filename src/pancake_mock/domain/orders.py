@@ -123,6 +123,11 @@ def _trial(tx: Transaction, session: CheckoutSession, buyer: BuyerPrincipal, bil
     return _quote(replace(session, price=trial_price), billing, buyer_ip, now, rules), days
 
 
+def requote(order: Order, session: CheckoutSession, now: datetime, rules: OrderRules) -> tax.TaxResult:
+    """A session's price (a plan change's new plan) taxed for the order's buyer, as of now."""
+    return _quote(session, order.billing_detail, order.buyer_ip, now, rules)
+
+
 def create_order(tx: Transaction, psp: Psp, buyer: BuyerPrincipal, command: CreateOrder, order_type: str,
                  now: datetime, rules: OrderRules, draft: OrderDraft | None = None) -> Order:
     """Snapshot the price, tax it, and write the order, its payment and the PSP checkout together.

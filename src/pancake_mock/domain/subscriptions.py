@@ -5,21 +5,27 @@ clock drives it: when it reaches a period's end, an active subscription renews (
 `periodNumber` + 1) or, if the card fails, goes `past_due` with one retry a few days later, which
 recovers it or cancels it; a `canceling` one ends `canceled` there. cancel-order takes a pending
 one to `canceled` at once and an active or past_due one to `canceling`; reactivate-order takes a
-canceling one back to `active`. Each change publishes its webhook event in its own transaction.
+canceling one back to `active`. A plan-change session, confirmed, changes the plan at once (its
+charge on the kept card: the session's changeAmount, else the price difference for the rest of
+the period) or at the next period's start, when the renewal charges the new plan. Each change
+publishes its webhook event in its own transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from . import errors, events, payments  # payments activates subscriptions: each module uses the other's at call time
+from . import errors, events, orders, payments  # payments activates subscriptions: each uses the other's at call time
 from .auth import BuyerPrincipal, MerchantPrincipal
-from .model import SUBSCRIPTION, CardInfo, Order, Payment, ProductVersion, Subscription
-from .money import display
+from .checkout import is_usable
+from .model import SUBSCRIPTION, CardInfo, CheckoutSession, Order, Payment, ProductVersion, Subscription
+from .money import display, quantize
 from .ports import Transaction
 from .reads import Condition
+from .tax import TaxResult
 
 # Where cancel-order takes a subscription from each state it may leave: a pending one ends at once,
 # a paying one runs to its period's end.
@@ -82,6 +88,8 @@ def _step(tx: Transaction, subscription: Subscription, order: Order) -> None:
             _end(tx, subscription, order, at)
     elif order.status == "active":
         _next_period(subscription)
+        if subscription.pending_change:
+            _switch_plan(tx, order, subscription, at)
         payment = _charge(tx, subscription, order, at)
         if payment.status == "succeeded":
             subscription.due = subscription.current_period_end
@@ -109,9 +117,10 @@ def _next_period(subscription: Subscription) -> None:
     subscription.current_period_end = subscription.anchor + period * subscription.regular_periods
 
 
-def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datetime) -> Payment:
-    """A renewal's payment on the kept card: declined when the card declines renewals or the
-    control plane planned a failure."""
+def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datetime,
+            amount: str | None = None) -> Payment:
+    """A payment on the kept card (the plan's price, unless `amount` says otherwise): declined when
+    the card declines renewals or the control plane planned a failure."""
     reason = None
     if subscription.failing_renewals:
         subscription.failing_renewals -= 1
@@ -119,7 +128,8 @@ def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datet
     elif subscription.renewal_decline:
         reason = subscription.renewal_decline
     payment = Payment(id=tx.new_id("PAY"), order_id=order.id, status="failed" if reason else "succeeded",
-                      currency=order.currency, amount=display(order.price_snapshot.total, order.currency), created_at=at,
+                      currency=order.currency, amount=amount or display(order.price_snapshot.total, order.currency),
+                      created_at=at,
                       card=subscription.card, failure_reason=reason, updated_at=at)
     tx.add(payment)
     order.payment_id = payment.id
@@ -142,7 +152,7 @@ def _set(tx: Transaction, order: Order, status: str, at: datetime) -> None:
 
 def _save(tx: Transaction, subscription: Subscription) -> None:
     tx.save(subscription, "period_number", "regular_periods", "current_period_start", "current_period_end", "due",
-            "failing_renewals", "retrying", "canceled_at")
+            "failing_renewals", "retrying", "canceled_at", "pending_change", "pending_price", "billing_period")
 
 
 def cancel_subscription(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, order_id: str,
@@ -182,6 +192,67 @@ def reactivate_subscription(tx: Transaction, buyer: BuyerPrincipal, order_id: st
         events.publish(tx, events.subscription_changed(tx, events.UNCANCELED, order, subscription, now,
                                                        suffix=_moment(now)), now)
     return order
+
+
+def change_plan(tx: Transaction, session_id: str, rules: orders.OrderRules, now: datetime) -> Order:
+    """Carry out a confirmed plan-change session."""
+    session = tx.get(CheckoutSession, session_id)
+    if session is None or session.plan_change is None:
+        raise errors.NOT_FOUND.error()
+    if not is_usable(session, now):
+        raise errors.SESSION_INVALID.error()
+    change = session.plan_change
+    order = tx.get(Order, change.origin_order_id)
+    subscription = tx.get(Subscription, order.id) if order else None
+    if order is None or subscription is None or order.status != "active":
+        raise errors.PLAN_NOT_CHANGEABLE.error(status=order.status if order else "pending")
+    price = orders.requote(order, session, now, rules)
+    session.status = "completed"
+    tx.save(session, "status")
+    timing = change.timing or ("immediate" if price.total >= order.price_snapshot.total else "next_period")
+    if timing == "next_period":
+        subscription.pending_change, subscription.pending_price = session.id, price
+        _save(tx, subscription)
+        events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGE_SCHEDULED, order, subscription, now,
+                                                       suffix=f"plan_change_scheduled-{_moment(now)}"), now)
+        return order
+    charge = Decimal(change.change_amount) if change.change_amount is not None else _prorated(subscription, order, price, now)
+    payment = None
+    if charge > 0:
+        payment = _charge(tx, subscription, order, now, display(charge, order.currency))
+        if payment.status != "succeeded":
+            events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGE_FAILED, order, subscription, now,
+                                                           payment, suffix=f"plan_change_failed-{_moment(now)}"), now)
+            return order
+        events.publish(tx, events.subscription_payment(tx, order, subscription, payment, now), now)
+    subscription.pending_change, subscription.pending_price = session.id, price
+    _switch_plan(tx, order, subscription, now, payment)
+    return order
+
+
+def _prorated(subscription: Subscription, order: Order, price: TaxResult, now: datetime) -> Decimal:
+    """The price difference for what is left of the current period; nothing for a cheaper plan."""
+    whole = (subscription.current_period_end - subscription.current_period_start).total_seconds()
+    left = max(0.0, (subscription.current_period_end - now).total_seconds())
+    difference = (price.total - order.price_snapshot.total) * Decimal(left / whole if whole else 0)
+    return max(Decimal(0), quantize(difference, order.currency))
+
+
+def _switch_plan(tx: Transaction, order: Order, subscription: Subscription, at: datetime,
+                 payment: Payment | None = None) -> None:
+    """The order takes the pending change's plan and price from here on."""
+    session = tx.get(CheckoutSession, subscription.pending_change)
+    assert session is not None and subscription.pending_price is not None
+    order.product_id, order.product_version = session.product_id, session.product_version
+    order.price_snapshot, order.updated_at = subscription.pending_price, at
+    tx.save(order, "product_id", "product_version", "price_snapshot", "updated_at")
+    version = tx.get(ProductVersion, (session.product_id, session.product_version))
+    if version is not None and version.billing_period:
+        subscription.billing_period = version.billing_period
+    subscription.pending_change = subscription.pending_price = None
+    _save(tx, subscription)
+    events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGED, order, subscription, at, payment,
+                                                   suffix=f"plan_changed-{_moment(at)}"), at)
 
 
 def plan_failures(tx: Transaction, order_id: str, count: int) -> Subscription:

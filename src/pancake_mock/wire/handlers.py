@@ -252,10 +252,12 @@ def _moment(text: str) -> datetime:
 class Control:
     """The control plane: test-only views and levers over the whole mock."""
 
-    def __init__(self, reset: t.Callable[[t.Any], None], psp: FakePsp, clock: BusinessClock):
+    def __init__(self, reset: t.Callable[[t.Any], None], psp: FakePsp, clock: BusinessClock,
+                 rules: orders.OrderRules):
         self._reset = reset
         self.psp = psp
         self.clock = clock
+        self.rules = rules
 
     @operation()
     def reset_state(self, call: Call, _command: None) -> dict:
@@ -291,6 +293,11 @@ class Control:
         if session is None:
             raise errors.NOT_FOUND.error()
         return views.session_record(session, call.now)
+
+    @operation(commands.GetCheckoutSession)
+    def confirm_plan_change(self, call: Call, command: commands.GetCheckoutSession) -> dict:
+        order = subscriptions.change_plan(call.tx, command.session_id, self.rules, call.now)
+        return views.order_detail(order, payments.payments_of(call.tx, order))
 
     @operation(commands.EnableProduction)
     def set_store_production(self, call: Call, command: commands.EnableProduction) -> dict:

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .. import contract
 from ..adapters.psp import FakePsp
 from ..adapters.tokens import TokenCodec
-from ..domain import auth, cards, checkout, commands, errors, payments
+from ..domain import auth, cards, checkout, commands, errors, orders, payments, subscriptions
 from ..domain.model import Order, ProductVersion
 from ..domain.money import display
 from .handlers import operation
@@ -60,10 +60,11 @@ DECLINED, INVALID = 402, 422
 
 
 class Pages:
-    def __init__(self, psp: FakePsp, tokens: TokenCodec, base_url: str):
+    def __init__(self, psp: FakePsp, tokens: TokenCodec, base_url: str, rules: orders.OrderRules):
         self.psp = psp
         self.tokens = tokens
         self.base_url = base_url.rstrip("/")
+        self.rules = rules
 
     @operation(commands.ShowCheckoutPage, refusal="refused")
     def show_checkout_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
@@ -89,17 +90,25 @@ class Pages:
 
     @operation(commands.ShowCheckoutPage, writes=False, refusal="refused")
     def show_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
-        """What a plan-change session changes; the subscription lifecycle carries it out."""
+        """What a plan-change session changes, with the form that confirms it."""
         page = checkout.checkout_page(call.tx, command.slug, command.session_id, call.now, plan_change=True)
         session, change = page.session, page.session.plan_change
         origin = call.tx.get(Order, change.origin_order_id)
         current = origin and call.tx.get(ProductVersion, (origin.product_id, origin.product_version))
         target = call.tx.get(ProductVersion, (session.product_id, session.product_version))
-        return _render("change.html", page.state, 200, (), store_name=page.store.name,
+        return _render("change.html", page.state, 200, (self.base_url,), store_name=page.store.name,
                        current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
                        new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
                        billing_period=target.billing_period if target else None, timing=change.timing,
-                       charge=change.change_amount, credit=change.change_credit_amount)
+                       charge=change.change_amount, credit=change.change_credit_amount,
+                       action=f"/store/{page.store.slug}/change/{session.id}")
+
+    @operation(commands.ShowCheckoutPage, refusal="refused")
+    def confirm_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
+        """The subscriber confirms: the change is carried out, and the page shows it done."""
+        page = checkout.checkout_page(call.tx, command.slug, command.session_id, call.now, plan_change=True)
+        subscriptions.change_plan(call.tx, page.session.id, self.rules, call.now)
+        return RedirectResponse(f"{self.base_url}/store/{page.store.slug}/change/{page.session.id}", status_code=303)
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_payment_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:

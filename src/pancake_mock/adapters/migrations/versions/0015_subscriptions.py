@@ -5,7 +5,8 @@ Revises: 0014
 Create Date: 2026-12-02
 
 A paid subscription order's billing: its period, the card renewals charge, and when the business
-clock next acts on it (its period's end, or the retry of a failed renewal). A refund ticket keeps
+clock next acts on it (its period's end, or the retry of a failed renewal), and a plan change
+waiting for the next period. A refund ticket keeps
 the refund it became. A subscription order keeps its trial phase.
 """
 
@@ -34,6 +35,8 @@ def upgrade() -> None:
         sa.Column("failing_renewals", sa.Integer(), nullable=False),
         sa.Column("retrying", sa.Boolean(), nullable=False),
         sa.Column("canceled_at", sa.DateTime(), nullable=True),
+        sa.Column("pending_change", sa.String(), nullable=True),
+        sa.Column("pending_price", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("order_id"),
     )
     op.create_index("subscriptions_by_due", "subscriptions", ["due", "order_id"])
