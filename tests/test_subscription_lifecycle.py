@@ -267,11 +267,15 @@ def test_an_immediate_plan_change_charges_its_amount_then_switches(api):
 def test_a_plan_change_for_the_next_period_waits_for_the_renewal(api):
     with Receiver.running() as receiver:
         order, _token = paid_subscription(api, receiver.url)
-        smaller = api.create_product("subscription", prices={"USD": {"amount": "2.00", "taxCategory": "saas"}})
+        smaller = api.create_product("subscription", billingPeriod="yearly",
+                                     prices={"USD": {"amount": "2.00", "taxCategory": "saas"}})
         assert confirm(api, plan_change(api, order["id"], smaller["id"])).json()["productId"] == order["productId"]
         travel(api, billing(api, order["id"])["currentPeriodEnd"])  # a cheaper plan: the next period, by default
         detail = api.control("GET", f"/orders/{order['id']}")
         assert detail["productId"] == smaller["id"] and detail["payments"][-1]["amount"] == "2.38"
+        now = billing(api, order["id"])
+        assert now["billingPeriod"] == "yearly" and now["currentPeriodEnd"][:4] == str(int(now["currentPeriodStart"][:4]) + 1)
+        assert now["currentPeriodEnd"][4:10] == now["currentPeriodStart"][4:10]
         kinds = [kind for kind, _ in received(receiver, api.credentials["webhookPublicKey"]["test"], 2 + 1 + 3)]
     assert kinds[2] == "subscription.plan_change_scheduled" and "subscription.plan_changed" in kinds[3:]
 

@@ -87,9 +87,9 @@ def _step(tx: Transaction, subscription: Subscription, order: Order) -> None:
         else:
             _end(tx, subscription, order, at)
     elif order.status == "active":
-        _next_period(subscription)
-        if subscription.pending_change:
+        if subscription.pending_change:  # the new plan's first period begins here
             _switch_plan(tx, order, subscription, at)
+        _next_period(subscription)
         payment = _charge(tx, subscription, order, at)
         if payment.status == "succeeded":
             subscription.due = subscription.current_period_end
@@ -152,7 +152,8 @@ def _set(tx: Transaction, order: Order, status: str, at: datetime) -> None:
 
 def _save(tx: Transaction, subscription: Subscription) -> None:
     tx.save(subscription, "period_number", "regular_periods", "current_period_start", "current_period_end", "due",
-            "failing_renewals", "retrying", "canceled_at", "pending_change", "pending_price", "billing_period")
+            "failing_renewals", "retrying", "canceled_at", "pending_change", "pending_price", "billing_period",
+            "anchor")
 
 
 def cancel_subscription(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, order_id: str,
@@ -247,8 +248,10 @@ def _switch_plan(tx: Transaction, order: Order, subscription: Subscription, at: 
     order.price_snapshot, order.updated_at = subscription.pending_price, at
     tx.save(order, "product_id", "product_version", "price_snapshot", "updated_at")
     version = tx.get(ProductVersion, (session.product_id, session.product_version))
-    if version is not None and version.billing_period:
+    if version is not None and version.billing_period and version.billing_period != subscription.billing_period:
+        # Periods of the new length count from the end of the current one.
         subscription.billing_period = version.billing_period
+        subscription.anchor, subscription.regular_periods = subscription.current_period_end, 0
     subscription.pending_change = subscription.pending_price = None
     _save(tx, subscription)
     events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGED, order, subscription, at, payment,
