@@ -292,3 +292,19 @@ def test_a_declined_plan_change_changes_nothing(api):
         kinds = [kind for kind, _ in received(receiver, api.credentials["webhookPublicKey"]["test"], 3)]
     assert kinds[2] == "subscription.plan_change_failed"
     assert error_of(confirm(api, "cs_none"))[0] == 404
+
+
+def test_a_subscription_never_paid_closes_when_its_checkout_lapses(api):
+    token = subscriber(api)
+    session = api.create_session(api.product("subscription")["id"], "USD")
+    made = api.create_order({"checkoutSessionId": session, "billingDetail": BILLING, "buyerEmail": "c@example.com"},
+                            token, kind="subscription")
+    assert made.status_code == 200, made.text
+    [order] = api.orders(session)
+    api.control("PUT", "/clock", json={"advanceSeconds": 23 * 3600})
+    assert status(api, order["id"]) == "pending"
+    api.control("PUT", "/clock", json={"advanceSeconds": 3600})
+    detail = api.control("GET", f"/orders/{order['id']}")
+    assert detail["status"] == "closed" and [p["status"] for p in detail["payments"]] == ["canceled"]
+    assert error_of(api.signed(CANCEL, {"orderId": order["id"]})) == (
+        400, "Subscription cannot be canceled, current status: closed")

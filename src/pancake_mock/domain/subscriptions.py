@@ -57,6 +57,22 @@ def activate(tx: Transaction, order: Order, payment: Payment, card: CardInfo, re
     return subscription
 
 
+def close_lapsed(tx: Transaction, now: datetime) -> int:
+    """A pending subscription whose checkout lapsed unpaid never began: it is `closed`, its
+    payment canceled (a one-time order stays pending, as on the real API)."""
+    found = tx.select(Order, lapsed(now), ("created_at", "id"), None, 0, False)
+    for order in found:
+        payments.cancel_pending(tx, order, order.created_at + payments.PAYMENT_WINDOW)
+        _set(tx, order, "closed", order.created_at + payments.PAYMENT_WINDOW)
+    return len(found)
+
+
+def lapsed(now: datetime) -> tuple[Condition, ...]:
+    """Pending subscription orders whose checkout has lapsed by `now`."""
+    return (Condition("status", "eq", "pending"), Condition("type", "eq", SUBSCRIPTION),
+            Condition("created_at", "lte", now - payments.PAYMENT_WINDOW))
+
+
 def catch_up(tx: Transaction, now: datetime) -> int:
     """Everything the clock has reached by `now`, in the order it was reached: each renewal,
     retry and end of a canceling period, at its own moment. The number of steps taken."""
