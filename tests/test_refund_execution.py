@@ -65,6 +65,16 @@ def test_a_merchant_s_refund_succeeds_a_minute_later(api):
     read = payment_read(api, payment["id"])
     assert read["refundStatus"] == "refunded" and read["onetimeOrder"]["status"] == "completed"
     assert error_of(api.signed(CREATE, ask(payment))) == (409, "The payment already has a refund ticket open or succeeded")
+    refunds = api.graphql(
+        "query ($id: String!) { refunds(filter: {id: {eq: $id}}) { id status paymentId refundTicketMerchantExternalId "
+        "pspAmountDetails { amount currency } } refundsCount(filter: {orderMerchantExternalId: {eq: \"none\"}}) "
+        "payments(filter: {id: {eq: \"%s\"}}) { refunds { id status } } }" % payment["id"],
+        {"id": event["eventId"]}).json()["data"]
+    assert refunds["refunds"] == [{"id": event["eventId"], "status": "succeeded", "paymentId": payment["id"],
+                                   "refundTicketMerchantExternalId": "rf-9",
+                                   "pspAmountDetails": {"amount": "2.00", "currency": payment["currency"]}}]
+    assert refunds["refundsCount"] == 0
+    assert refunds["payments"][0]["refunds"] == [{"id": event["eventId"], "status": "succeeded"}]
 
 
 def test_a_buyer_s_refund_the_psp_fails_can_be_asked_again(api):

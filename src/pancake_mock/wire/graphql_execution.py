@@ -332,9 +332,9 @@ class Root:
     refundTickets = _read(lambda root, filter=None, limit=None, offset=None: root._list(
         reads.refund_tickets(root.tx, root.principal), root.ticket_node, filter, limit, offset))
     refundTicketsCount = _read(lambda root, filter=None: root._count(reads.refund_tickets(root.tx, root.principal), filter))
-    # Refunds come with the refund lifecycle: the list is there, and empty.
-    refunds = _read(lambda root, filter=None, limit=None, offset=None: root._none(limit, offset))
-    refundsCount = _read(lambda root, filter=None: 0)
+    refunds = _read(lambda root, filter=None, limit=None, offset=None: root._list(
+        root._refunds(filter), root.refund_node, None, limit, offset))
+    refundsCount = _read(lambda root, filter=None: root._count(root._refunds(filter)))
 
     # The merchant's memberships and keys, e-mails (none are sent), exchange rates.
     storeMerchantsCount = _read(lambda root: len(reads.visible_store_ids(root.tx, root.principal))
@@ -599,6 +599,32 @@ class Root:
         return {"id": _version_id(version), "versionNumber": version.number, "name": version.name,
                 "description": version.description}
 
+    def _refunds(self, filter: dict | None) -> reads.Selection:
+        """Refunds are the tickets carried out (succeeded or failed), known by their refund's id;
+        an order's external id is the ticket's payment's order's."""
+        selection = reads.refund_tickets(self.tx, self.principal)
+        if selection.nothing:
+            return selection
+        renamed = {("refundId" if name == "id" else name): ops for name, ops in (filter or {}).items()}
+        on_order = renamed.pop("orderMerchantExternalId", None)
+        where = (reads.Condition("status", "in", ("succeeded", "failed")), *_filters(renamed))
+        if on_order:
+            where += (reads.Within("payment_id", Payment, _filters({"orderMerchantExternalId": on_order}, ON_ORDER)),)
+        return selection.narrowed(where)
+
+    def refund_node(self, ticket: RefundTicket) -> Node:
+        amount = {"currency": ticket.currency, "amount": ticket.amount}
+        return {"id": ticket.refund_id, "status": ticket.status, "paymentId": ticket.payment_id,
+                "orderMerchantExternalId": lambda _info: _field(self._order_of_payment(ticket.payment_id),
+                                                                "order_merchant_external_id"),
+                "refundTicketMerchantExternalId": ticket.refund_ticket_merchant_external_id,
+                "requestedAmountDetails": amount, "pspAmountDetails": amount if ticket.status == "succeeded" else None,
+                "createdAt": ticket.executed_at}
+
+    def _order_of_payment(self, payment_id: str) -> Order | None:
+        payment = self.loader.one(Payment, payment_id)
+        return self.loader.one(Order, payment.order_id) if payment else None
+
     def ticket_node(self, ticket: RefundTicket) -> Node:
         return {"id": ticket.id, "status": ticket.status, "reason": ticket.reason,
                 "refundTicketMerchantExternalId": ticket.refund_ticket_merchant_external_id,
@@ -617,7 +643,9 @@ class Root:
             "id": payment.id, "orderId": payment.order_id, "status": payment.status,
             "refundStatus": lambda _info: refunds.refund_status(self.loader.tickets_of(payment.id)),
             "currency": payment.currency, "amount": payment.amount, "failureReason": payment.failure_reason,
-            "cardInfo": codec.dump(card) if card else None, "refunds": [],
+            "cardInfo": codec.dump(card) if card else None,
+            "refunds": lambda _info: [self.refund_node(ticket) for ticket in self.loader.tickets_of(payment.id)
+                                      if ticket.refund_id],
             "orderMerchantExternalId": lambda _info: _field(order(), "order_merchant_external_id"),
             "snapshotAmountDetails": lambda _info: self._amount_details(order(), payment),
             "onetimeOrder": lambda _info: self._order_of(order(), ONETIME),
