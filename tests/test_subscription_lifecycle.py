@@ -308,3 +308,11 @@ def test_a_subscription_never_paid_closes_when_its_checkout_lapses(api):
     assert detail["status"] == "closed" and [p["status"] for p in detail["payments"]] == ["canceled"]
     assert error_of(api.signed(CANCEL, {"orderId": order["id"]})) == (
         400, "Subscription cannot be canceled, current status: closed")
+
+
+def test_a_plan_change_confirmed_after_a_cancel_is_refused(api):
+    order, _token = paid_subscription(api, "http://127.0.0.1:9/unused")
+    session = plan_change(api, order["id"], api.create_product("subscription")["id"])
+    answer(api.signed(CANCEL, {"orderId": order["id"]}))
+    assert error_of(confirm(api, session)) == (400, "Subscription plan cannot be changed, current status: canceling")
+    assert api.control("GET", f"/orders/{order['id']}")["productId"] == order["productId"]
