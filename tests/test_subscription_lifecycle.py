@@ -316,3 +316,15 @@ def test_a_plan_change_confirmed_after_a_cancel_is_refused(api):
     answer(api.signed(CANCEL, {"orderId": order["id"]}))
     assert error_of(confirm(api, session)) == (400, "Subscription plan cannot be changed, current status: canceling")
     assert api.control("GET", f"/orders/{order['id']}")["productId"] == order["productId"]
+
+
+def test_a_plan_change_s_credit_comes_off_the_next_renewals(api):
+    order, _token = paid_subscription(api, "http://127.0.0.1:9/unused")
+    cheaper = api.create_product("subscription", prices={"USD": {"amount": "10.00", "taxCategory": "saas"}})
+    changed = confirm(api, plan_change(api, order["id"], cheaper["id"], changeTiming="immediate",
+                                       changeCreditAmount="15.00"))
+    assert changed.status_code == 200 and changed.json()["productId"] == cheaper["id"], changed.text
+    for _ in range(2):
+        travel(api, billing(api, order["id"])["currentPeriodEnd"])
+    amounts = [p["amount"] for p in api.control("GET", f"/orders/{order['id']}")["payments"]]
+    assert amounts[-2:] == ["0.00", "8.80"]  # 11.90 each: 15.00 of credit covers one and 3.10 of the next

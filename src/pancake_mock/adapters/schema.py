@@ -251,6 +251,7 @@ subscriptions = Table(
     Column("canceled_at", UtcDateTime),
     Column("pending_change", String),
     Column("pending_price", Typed(TaxResult)),
+    Column("credit", String, nullable=False),
     # What the business clock has reached, in the order it is reached.
     Index("subscriptions_by_due", "due", "order_id"),
 )

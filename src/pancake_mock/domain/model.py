@@ -340,6 +340,7 @@ class Subscription:
     # A plan change for the next period: its session (the new plan) and that plan's taxed price.
     pending_change: str | None = None
     pending_price: TaxResult | None = None
+    credit: str = "0"  # a plan change's changeCreditAmount (display form), taken off the next renewals
 
 
 @dataclass

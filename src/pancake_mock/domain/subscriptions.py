@@ -137,6 +137,11 @@ def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datet
             amount: str | None = None) -> Payment:
     """A payment on the kept card (the plan's price, unless `amount` says otherwise): declined when
     the card declines renewals or the control plane planned a failure."""
+    taken = Decimal(0)
+    if amount is None:  # a renewal: what a plan change credited comes off it, once it is paid
+        price = order.price_snapshot.total
+        taken = min(Decimal(subscription.credit), price)
+        amount = display(price - taken, order.currency)
     reason = None
     if subscription.failing_renewals:
         subscription.failing_renewals -= 1
@@ -144,10 +149,11 @@ def _charge(tx: Transaction, subscription: Subscription, order: Order, at: datet
     elif subscription.renewal_decline:
         reason = subscription.renewal_decline
     payment = Payment(id=tx.new_id("PAY"), order_id=order.id, status="failed" if reason else "succeeded",
-                      currency=order.currency, amount=amount or display(order.price_snapshot.total, order.currency),
-                      created_at=at,
+                      currency=order.currency, amount=amount, created_at=at,
                       card=subscription.card, failure_reason=reason, updated_at=at)
     tx.add(payment)
+    if reason is None and taken:
+        subscription.credit = display(Decimal(subscription.credit) - taken, order.currency)
     order.payment_id = payment.id
     tx.save(order, "payment_id")
     return payment
@@ -169,7 +175,7 @@ def _set(tx: Transaction, order: Order, status: str, at: datetime) -> None:
 def _save(tx: Transaction, subscription: Subscription) -> None:
     tx.save(subscription, "period_number", "regular_periods", "current_period_start", "current_period_end", "due",
             "failing_renewals", "retrying", "canceled_at", "pending_change", "pending_price", "billing_period",
-            "anchor")
+            "anchor", "credit")
 
 
 def cancel_subscription(tx: Transaction, caller: MerchantPrincipal | BuyerPrincipal, order_id: str,
@@ -226,6 +232,8 @@ def change_plan(tx: Transaction, session_id: str, rules: orders.OrderRules, now:
     price = orders.requote(order, session, now, rules)
     session.status = "completed"
     tx.save(session, "status")
+    if change.change_credit_amount is not None:
+        subscription.credit = display(Decimal(subscription.credit) + Decimal(change.change_credit_amount), order.currency)
     timing = change.timing or ("immediate" if price.total >= order.price_snapshot.total else "next_period")
     if timing == "next_period":
         subscription.pending_change, subscription.pending_price = session.id, price

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("canceled_at", sa.DateTime(), nullable=True),
         sa.Column("pending_change", sa.String(), nullable=True),
         sa.Column("pending_price", sa.JSON(), nullable=True),
+        sa.Column("credit", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("order_id"),
     )
     op.create_index("subscriptions_by_due", "subscriptions", ["due", "order_id"])
