@@ -328,3 +328,11 @@ def test_a_plan_change_s_credit_comes_off_the_next_renewals(api):
         travel(api, billing(api, order["id"])["currentPeriodEnd"])
     amounts = [p["amount"] for p in api.control("GET", f"/orders/{order['id']}")["payments"]]
     assert amounts[-2:] == ["0.00", "8.80"]  # 11.90 each: 15.00 of credit covers one and 3.10 of the next
+
+
+def test_a_planned_failure_is_used_up_by_the_plan_change_it_declines(api):
+    order, _token = paid_subscription(api, "http://127.0.0.1:9/unused")
+    dearer = api.create_product("subscription", prices={"USD": {"amount": "900.00", "taxCategory": "saas"}})
+    api.control("POST", f"/subscriptions/{order['id']}/failing-renewals", json={"count": 1})
+    assert confirm(api, plan_change(api, order["id"], dearer["id"], changeTiming="immediate")).json()["productId"] == order["productId"]
+    assert confirm(api, plan_change(api, order["id"], dearer["id"], changeTiming="immediate")).json()["productId"] == dearer["id"]

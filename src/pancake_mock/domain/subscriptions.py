@@ -246,6 +246,7 @@ def change_plan(tx: Transaction, session_id: str, rules: orders.OrderRules, now:
     if charge > 0:
         payment = _charge(tx, subscription, order, now, display(charge, order.currency))
         if payment.status != "succeeded":
+            _save(tx, subscription)  # the control plane's planned failure is used up
             events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGE_FAILED, order, subscription, now,
                                                            payment, suffix=f"plan_change_failed-{_moment(now)}"), now)
             return order
