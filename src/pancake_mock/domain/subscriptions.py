@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
+from .. import codec
 from . import errors, events, orders, payments  # payments activates subscriptions: each uses the other's at call time
 from .auth import BuyerPrincipal, MerchantPrincipal
 from .checkout import is_usable
@@ -195,7 +196,7 @@ def cancel_subscription(tx: Transaction, caller: MerchantPrincipal | BuyerPrinci
         subscription.due = subscription.due if was_past_due else subscription.current_period_end
         _save(tx, subscription)
         events.publish(tx, events.subscription_changed(tx, events.CANCELING, order, subscription, now,
-                                                       suffix=_moment(now)), now)
+                                                       suffix=codec.timestamp(now)), now)
     return order
 
 
@@ -213,7 +214,7 @@ def reactivate_subscription(tx: Transaction, buyer: BuyerPrincipal, order_id: st
         subscription.canceled_at, subscription.due = None, subscription.current_period_end
         _save(tx, subscription)
         events.publish(tx, events.subscription_changed(tx, events.UNCANCELED, order, subscription, now,
-                                                       suffix=_moment(now)), now)
+                                                       suffix=codec.timestamp(now)), now)
     return order
 
 
@@ -239,7 +240,7 @@ def change_plan(tx: Transaction, session_id: str, rules: orders.OrderRules, now:
         subscription.pending_change, subscription.pending_price = session.id, price
         _save(tx, subscription)
         events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGE_SCHEDULED, order, subscription, now,
-                                                       suffix=f"plan_change_scheduled-{_moment(now)}"), now)
+                                                       suffix=f"plan_change_scheduled-{codec.timestamp(now)}"), now)
         return order
     charge = Decimal(change.change_amount) if change.change_amount is not None else _prorated(subscription, order, price, now)
     payment = None
@@ -248,7 +249,7 @@ def change_plan(tx: Transaction, session_id: str, rules: orders.OrderRules, now:
         if payment.status != "succeeded":
             _save(tx, subscription)  # the control plane's planned failure is used up
             events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGE_FAILED, order, subscription, now,
-                                                           payment, suffix=f"plan_change_failed-{_moment(now)}"), now)
+                                                           payment, suffix=f"plan_change_failed-{codec.timestamp(now)}"), now)
             return order
         events.publish(tx, events.subscription_payment(tx, order, subscription, payment, now), now)
     subscription.pending_change, subscription.pending_price = session.id, price
@@ -280,7 +281,7 @@ def _switch_plan(tx: Transaction, order: Order, subscription: Subscription, at: 
     subscription.pending_change = subscription.pending_price = None
     _save(tx, subscription)
     events.publish(tx, events.subscription_changed(tx, events.PLAN_CHANGED, order, subscription, at, payment,
-                                                   suffix=f"plan_changed-{_moment(at)}"), at)
+                                                   suffix=f"plan_changed-{codec.timestamp(at)}"), at)
 
 
 def plan_failures(tx: Transaction, order_id: str, count: int) -> Subscription:
@@ -292,6 +293,3 @@ def plan_failures(tx: Transaction, order_id: str, count: int) -> Subscription:
     _save(tx, subscription)
     return subscription
 
-
-def _moment(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
