@@ -7,108 +7,34 @@ that drives an endpoint also proves the handler answers what the contract says.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
+import re
 import sqlite3
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import requests
 import schemathesis
 
 from pancake_mock import contract
 from pancake_mock.adapters import keys
+from pancake_mock.testing import MockProcess, free_port  # noqa: F401 (tests take free_port from here)
 from pancake_mock.verify.client import Api
 
 CONTRACTS = [schemathesis.openapi.from_dict(contract.load(spec)) for spec in (contract.API_SPEC, contract.CONTROL_SPEC)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def check_contract(response: requests.Response) -> requests.Response:
     """Fail unless the contract documents this status and the body matches its schema."""
-    path = urlsplit(response.request.url).path
+    path = re.sub(r"^/t/TEN_[0-9A-Za-z]{22}(?=/)", "", urlsplit(response.request.url).path)  # a tenant's: the same operations
     operation = next(filter(None, (schema.find_operation_by_path(response.request.method, path) for schema in CONTRACTS)), None)
     assert operation is not None, f"{response.request.method} {path} is not in the contract"
     operation.validate_response(response)
     return response
 
 
-@dataclass
-class MockServer:
-    base_url: str
-    data_dir: Path
-    process: subprocess.Popen
-    port: int
-
-    interpreter: ClassVar[str] = sys.executable  # the Python whose pancake-mock is started
-
-    @classmethod
-    @contextmanager
-    def start(cls, data_dir: Path, *extra: str, port: int | None = None,
-              env: dict[str, str] | None = None) -> Iterator[MockServer]:
-        server = cls.launch(data_dir, *extra, port=port, env=env)
-        try:
-            yield server
-        finally:
-            server.stop()
-
-    @classmethod
-    def launch(cls, data_dir: Path, *extra: str, port: int | None = None,
-               env: dict[str, str] | None = None) -> MockServer:
-        """The mock as a process of its own; `env` adds to the environment it inherits."""
-        port = port or free_port()
-        command = [cls.interpreter, "-m", "pancake_mock", "serve", "--port", str(port),
-                   "--data-dir", str(data_dir), *extra]
-        log = open(data_dir / f"server-{port}.log", "ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, **(env or {})})
-        server = cls(f"http://127.0.0.1:{port}", data_dir, process, port)
-        server._wait_ready()
-        return server
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mock exited with {self.process.returncode}: {self.log_tail()}")
-            try:  # uvicorn answers once the app is loaded and started: any answer means ready
-                httpx.get(f"{self.base_url}/v1/actions/auth/issue-session-token", timeout=1)
-                return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"mock not ready within {timeout}s: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        logs = sorted(self.data_dir.glob(f"server-{self.port}.log"))
-        return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    @property
-    def credentials(self) -> dict[str, Any]:
-        return json.loads((self.data_dir / "credentials.json").read_text())
+class MockServer(MockProcess):
+    """The mock as a process of its own (pancake_mock.testing), with a checking client."""
 
     def client(self) -> Client:
         return Client(self.base_url, self.credentials)

@@ -43,7 +43,7 @@ def _open_session(mock: Mock, now: datetime) -> tuple[str, BuyerPrincipal]:
 
 def _order(mock: Mock, buyer: BuyerPrincipal, command: CreateOrder, now: datetime, draft):
     with mock.store.transaction() as tx:
-        return orders.create_order(tx, mock.psp, buyer, command, ONETIME, now, mock.order_rules, draft)
+        return orders.create_order(tx, mock.world.psp, buyer, command, ONETIME, now, mock.order_rules, draft)
 
 
 def _draft(mock: Mock, command: CreateOrder, now: datetime):

@@ -22,19 +22,16 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import DEFAULT_PORT, contract
-from .adapters import deliveries, keys, seed
 from .adapters.clock import BusinessClock
-from .adapters.deliveries import SIGNING_KEYS
 from .adapters.migrations import SchemaTooNew
-from .adapters.psp import FakePsp
-from .adapters.store import SqlTransaction, Store, sqlite_url
-from .adapters.ticker import Ticker
+from .adapters.store import Store, sqlite_url
 from .adapters.tokens import TokenCodec
+from .adapters.worlds import Tenants, World
 from .domain import tax
-from .domain.model import ENVIRONMENTS
 from .domain.orders import OrderRules
 from .wire import envelope, graphql, handlers, pages
 from .wire.control_guard import ControlGuard
+from .wire.tenants import TenantMount
 from .wire.credentials import Credentials
 from .wire.pipeline import Services, pipeline_middleware
 
@@ -92,24 +89,31 @@ class Mock:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.base_url = settings.base_url.rstrip("/")
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # its database holds the private keys too
-        self.store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
+        store = Store(settings.database_url or sqlite_url(str(settings.data_dir / "pancake.sqlite3")))
         try:
-            self.store.migrate()
+            store.migrate()
         except SchemaTooNew as error:
             raise ConfigError(str(error)) from error
         self.clock = BusinessClock()  # business time: tests may move it
-        self.psp = FakePsp(self.base_url)
+        self.world = World(store, settings.base_url, self.clock)
+        self.tenants = Tenants(self.world, settings.data_dir, settings.database_url)
         self.order_rules = OrderRules(
             seller=tax.SellerEstablishment(settings.seller_country),
             rates=_load(settings.tax_rates, tax.load_rate_table) if settings.tax_rates else tax.RATE_TABLE,
             ip_map=_load(settings.ip_fixtures, tax.load_ip_map) if settings.ip_fixtures else tax.DEFAULT_IP_MAP,
         )
-        self.credentials = self.prepare()
+        self.world.prepare({"seed": settings.seed, "tokenSecret": secrets.token_hex(32)})
+        self.credentials = self.write_credentials()
         self.tokens = TokenCodec(self._read_setting("tokenSecret"))
-        self.sender = deliveries.Sender(self.store, self.clock)
-        self.ticker = Ticker(self.store, self.clock)
+
+    @property
+    def store(self) -> Store:
+        return self.world.store
+
+    @property
+    def base_url(self) -> str:
+        return self.world.base_url
 
     @property
     def seed(self) -> int:
@@ -124,20 +128,9 @@ class Mock:
     def credentials_path(self) -> Path:
         return self.settings.data_dir / "credentials.json"
 
-    def prepare(self) -> dict:
-        """Seed an empty store (once, whichever worker gets there first) and write credentials.json."""
-        with self.store.transaction() as tx:
-            private_keys = tx.setting("devKeys")
-            if private_keys is None:
-                made = keys.generate_private_keys(4)
-                private_keys = dict(zip(ENVIRONMENTS, made))
-                tx.put_setting("seed", self.settings.seed)
-                tx.put_setting(SIGNING_KEYS, dict(zip(ENVIRONMENTS, made[2:])))
-                self._seed(tx, private_keys, secrets.token_hex(32))
-            elif tx.setting(SIGNING_KEYS) is None:  # a data dir made before webhooks were signed
-                tx.put_setting(SIGNING_KEYS, dict(zip(ENVIRONMENTS, keys.generate_private_keys(2))))
-            creds = seed.credentials(tx, self.base_url, private_keys)
-            creds["webhookPublicKey"] = deliveries.public_keys(tx)
+    def write_credentials(self) -> dict:
+        """credentials.json: the mock's own world's credentials."""
+        creds = self.world.credentials()
         if self.settings.control_token:
             creds["controlToken"] = self.settings.control_token
         # Private keys: the file is 0600 from its first byte, and appears whole by rename.
@@ -147,20 +140,6 @@ class Mock:
             file.write(json.dumps(creds, indent=2) + "\n")
         temporary.replace(self.credentials_path)
         return creds
-
-    def _seed(self, tx: SqlTransaction, private_keys: dict[str, str], token_secret: str) -> None:
-        seed_value = tx.setting("seed")
-        tx.put_setting("devKeys", private_keys)
-        tx.put_setting("tokenSecret", token_secret)
-        seed.seed(tx, seed_value, private_keys, self.clock.now(tx))
-
-    def reset(self, tx: SqlTransaction) -> None:
-        """Back to the seeded state: the data dir's seed, so the same ids; same keys and token secret."""
-        kept = {name: tx.setting(name) for name in ("seed", "devKeys", "tokenSecret", SIGNING_KEYS)}
-        tx.wipe()
-        tx.put_setting("seed", kept["seed"])
-        tx.put_setting(SIGNING_KEYS, kept[SIGNING_KEYS])
-        self._seed(tx, kept["devKeys"], kept["tokenSecret"])
 
 
 def _accept_openapi_31() -> None:
@@ -226,24 +205,25 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
     _accept_openapi_31()
     operations = handlers.handlers_of(
         handlers.Tokens(mock.tokens),
-        handlers.Checkout(mock.base_url),
+        handlers.Checkout(),
         handlers.Stores(),
         handlers.Catalog(),
         handlers.Groups(),
         handlers.Webhooks(),
         handlers.ContentSafety(),
         handlers.Refunds(),
-        handlers.Orders(mock.psp, mock.order_rules),
-        handlers.Control(mock.reset, mock.psp, mock.clock, mock.order_rules),
+        handlers.Orders(mock.order_rules),
+        handlers.Control(mock.clock, mock.order_rules),
+        handlers.TenantDirectory(mock.tenants),
         handlers.Deliveries(),
         graphql.Reads(),
         handlers.NotImplementedYet(),
-        pages.Pages(mock.psp, mock.tokens, mock.base_url, mock.order_rules),
+        pages.Pages(mock.tokens, mock.order_rules),
     )
-    services = Services(mock.store, mock.clock, Credentials(mock.tokens))
+    services = Services(mock.world, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
         __name__,
-        lifespan=lambda _app: _background(mock.sender, mock.ticker),
+        lifespan=lambda _app: _background(mock),
         middlewares=[
             ServerErrorMiddleware,
             ExceptionMiddleware,
@@ -262,22 +242,24 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
 
 
 @asynccontextmanager
-async def _background(sender: deliveries.Sender, ticker: Ticker):
-    """Each worker sends webhooks, and keeps up with business time, while it serves."""
-    await sender.start()
-    await ticker.start()
+async def _background(mock: Mock):
+    """Each worker sends webhooks, and keeps up with business time, in every world while it serves."""
+    await mock.world.start()
+    await mock.tenants.start()
     try:
         yield
     finally:
-        await ticker.stop()
-        await sender.stop()
+        await mock.tenants.stop()
+        await mock.world.stop()
 
 
 def _unreachable(*_args, **_kwargs):
     raise AssertionError("the pipeline answers every operation of the contracts")
 
 
-def create_app() -> ControlGuard:
+def create_app() -> TenantMount:
     """uvicorn's factory: settings come from the environment the CLI prepared."""
     settings = Settings.from_env()
-    return ControlGuard(build_app(Mock(settings)), enabled=settings.control_plane, token=settings.control_token)
+    mock = Mock(settings)
+    guarded = ControlGuard(build_app(mock), enabled=settings.control_plane, token=settings.control_token)
+    return TenantMount(guarded, mock.tenants)

@@ -71,13 +71,15 @@ class FakePsp:
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
 
-    def latency(self, tx: SqlTransaction) -> float:
+    @staticmethod
+    def latency(tx: SqlTransaction) -> float:
         """How long a call takes now, in seconds: the injected latency. The caller waits it out
         before the transaction that makes the call, so a slow PSP delays its caller (whose
         idempotency key is in flight meanwhile) without holding the writer lock against everyone."""
-        return self.faults(tx).latency_ms / 1000
+        return FakePsp.faults(tx).latency_ms / 1000
 
-    def faults(self, tx: SqlTransaction) -> SetPspFaults:
+    @staticmethod
+    def faults(tx: SqlTransaction) -> SetPspFaults:
         found = _plan(tx)
         return SetPspFaults(*found[0][:-1]) if found else SetPspFaults()
 
@@ -116,9 +118,10 @@ class FakePsp:
                            created_at=created_at, challenge=challenge)
 
     def checkout_of(self, tx: SqlTransaction, order: Order) -> PspCheckout | None:
-        # By the URL's path: the mock may since have moved to another port.
-        path = urlsplit(order.checkout_url or "").path
-        return self.checkout(tx, path.removeprefix(CHECKOUT_PATH)) if path.startswith(CHECKOUT_PATH) else None
+        # By the URL's path, after its world's prefix (a tenant's /t/{id}): the mock may since have
+        # moved to another port.
+        _prefix, found, token = urlsplit(order.checkout_url or "").path.partition(CHECKOUT_PATH)
+        return self.checkout(tx, token) if found else None
 
     def update_checkout(self, tx: SqlTransaction, checkout: PspCheckout) -> None:
         tx.execute(UPDATE_CHECKOUT, {"token": checkout.token, "status": checkout.status,

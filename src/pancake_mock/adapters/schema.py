@@ -343,6 +343,17 @@ delivery_attempts = Table(
     Column("error", String),
     Column("response_body", String),
 )
+# The mock's tenants (POST /_mock/tenants): each is a world of its own in a store of its own (a
+# SQLite file beside the mock's, or a PostgreSQL schema); this directory lives in the mock's store.
+# A deleted tenant keeps its row, so its number (which its id is drawn from) is never drawn again.
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),
+)
 # Run-wide settings (seed, token secret, business clock offset).
 settings = Table(
     "settings",

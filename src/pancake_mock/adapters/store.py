@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Integer, String, and_, bindparam, create_engine, delete, event, insert, select, tuple_, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from .. import codec
 from ..domain import errors, model
@@ -46,6 +48,7 @@ from .schema import (
     stores,
     subscriptions,
     webhook_deliveries,
+    tenants,
     webhooks,
 )
 from .sql import Statement
@@ -148,7 +151,8 @@ ADD_SETTING = Statement(insert(settings).values(key=bindparam("key", type_=Strin
 NEXT = Statement(update(counters).where(counters.c.name == bindparam("name", type_=String()))
                  .values(value=counters.c.value + 1).returning(counters.c.value))
 FIRST = Statement(insert(counters).values(name=bindparam("name", type_=String()), value=1))
-WIPE = tuple(Statement(delete(table)) for table in reversed(metadata.sorted_tables))
+# A reset keeps the directory of tenants: each tenant's world is its own store, reset on its own.
+WIPE = tuple(Statement(delete(table)) for table in reversed(metadata.sorted_tables) if table is not tenants)
 
 
 def sqlite_url(path: str) -> str:
@@ -161,6 +165,11 @@ def database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+@cache
+def _tenants_engine(url: str) -> Engine:
+    return make_engine(url)
 
 
 def make_engine(url: str) -> Engine:
@@ -335,18 +344,20 @@ class SqlTransaction:
         # Ids come from (seed, counter): a run with the same seed and the same calls repeats
         # them, and every worker draws from the one counter in the store. The seed is the one the
         # data dir was made with.
+        n = self._next(counter)
+        return hashlib.sha256(f"{self._seed()}:{counter}:{n}".encode()).digest()[:16]
+
+    def _seed(self) -> str:
         if "seed" not in self._seeds:
             self._seeds["seed"] = str(self.setting("seed"))
-        n = self._next(counter)
-        return hashlib.sha256(f"{self._seeds['seed']}:{counter}:{n}".encode()).digest()[:16]
+        return self._seeds["seed"]
 
     def new_id(self, prefix: str) -> str:
-        number = int.from_bytes(self._digest(prefix), "big")
-        chars = []
-        for _ in range(22):
-            number, digit = divmod(number, 62)
-            chars.append(BASE62[digit])
-        return f"{prefix}_{''.join(reversed(chars))}"
+        return _base62_id(prefix, self._digest(prefix))
+
+    def numbered_id(self, prefix: str, number: int) -> str:
+        """The id drawn from (seed, prefix, number), for a caller that keeps its own numbers."""
+        return _base62_id(prefix, hashlib.sha256(f"{self._seed()}:{prefix}:{number}".encode()).digest()[:16])
 
     def new_uuid(self, counter: str) -> str:
         raw = bytearray(self._digest(counter))
@@ -372,6 +383,15 @@ class SqlTransaction:
             self.execute(ADD_SETTING, {"key": key, "value": value})
 
 
+def _base62_id(prefix: str, digest: bytes) -> str:
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        chars.append(BASE62[digit])
+    return f"{prefix}_{''.join(reversed(chars))}"
+
+
 def after_key(columns: list, key: list):
     """Rows whose (columns) sort after `key`, as one row-value comparison an index can serve."""
     return tuple_(*columns) > tuple_(*key)
@@ -383,21 +403,55 @@ class Store:
 
     WRITER_LOCK = 0x70616E63  # "panc"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, schema: str | None = None, liveness: Liveness | None = None):
+        """`schema`: on PostgreSQL, a tenant's store in a schema of its own of the same database
+        (its tables, its writer lock), over one engine that every tenant of the process shares, so
+        forty tenants do not hold forty pools of connections. `liveness`: the process's, when it
+        already has one (a tenant's store beside the mock's)."""
         self.url = database_url(url)
-        self.engine = make_engine(self.url)
+        self.schema = schema
+        self.engine = _tenants_engine(self.url) if schema else make_engine(self.url)
         self.dialect = self.engine.dialect
         sqlite = self.dialect.name == "sqlite"
+        lock = self.WRITER_LOCK ^ zlib.crc32(schema.encode()) if schema else self.WRITER_LOCK
         # What opens a writer's transaction holding the database's writer lock, and a reader's.
-        self._begin_writer = "BEGIN IMMEDIATE" if sqlite else f"SELECT pg_advisory_xact_lock({self.WRITER_LOCK})"
+        self._begin_writer = "BEGIN IMMEDIATE" if sqlite else f"SELECT pg_advisory_xact_lock({lock})"
         self._begin_reader = "BEGIN" if sqlite else None  # psycopg opens one at the first statement
         # PostgreSQL's lock, tried first without waiting: the event loop must not wait on it.
-        self._try_writer = None if sqlite else f"SELECT pg_try_advisory_xact_lock({self.WRITER_LOCK})"
+        self._try_writer = None if sqlite else f"SELECT pg_try_advisory_xact_lock({lock})"
         self._writer_lock = WriterLock.for_store(self.url)
         self._writer = Writer(self)
         self._seeds: dict[str, str] = {}
-        self.liveness = Liveness.for_store(self.url, self.engine)
+        self.liveness = liveness or Liveness.for_store(self.url, self.engine)
         self._watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+    def _connect(self) -> Any:
+        """A driver connection of the pool, searching this store's schema first."""
+        connection = self.engine.raw_connection()
+        if self.schema and connection.info.get("schema") != self.schema:
+            cursor = connection.cursor()
+            cursor.execute(f'SET search_path TO "{self.schema}"')
+            cursor.close()
+            connection.commit()
+            connection.info["schema"] = self.schema
+        return connection
+
+    def close(self) -> None:
+        """Let go of its connections (those of a tenant's schema are the tenants' engine's, shared)."""
+        if not self.schema:
+            self.engine.dispose()
+
+    def drop(self) -> None:
+        """Delete the store and everything in it (a tenant's, when the tenant is deleted)."""
+        if self.schema:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+                connection.commit()
+            return
+        self.engine.dispose()
+        database = Path(make_url(self.url).database)
+        for path in (database, *(database.with_name(database.name + suffix) for suffix in ("-wal", "-shm", ".writer"))):
+            path.unlink(missing_ok=True)
 
     def on_commit(self, tables: set[str], callback: Callable[[], None]) -> None:
         """Call `callback` after each commit in this process that wrote one of these tables."""
@@ -412,6 +466,11 @@ class Store:
         """Bring the schema to the newest revision (see migrations/). Under the writer lock, so
         workers and processes starting together migrate once, and all or nothing."""
         with self._writer_lock, self.engine.connect() as connection:
+            if self.schema:
+                connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                connection.exec_driver_sql(f'SET search_path TO "{self.schema}"')
+                connection.commit()
+                connection.connection.info["schema"] = self.schema
             connection.exec_driver_sql(self._begin_writer)
             migrations.upgrade(connection)
             connection.commit()
@@ -438,7 +497,7 @@ class Store:
         if not self._writer_lock.acquire(blocking=False):
             await asyncio.to_thread(self._writer_lock.acquire)
         try:
-            connection = self.engine.raw_connection()
+            connection = self._connect()
             if self._try_writer is None:  # SQLite: no other writer gets past the writer lock
                 return connection, SqlTransaction(connection, self.dialect, self._seeds, self._begin_writer)
             tx = SqlTransaction(connection, self.dialect, self._seeds, None)
@@ -474,7 +533,7 @@ class Store:
 
     @contextmanager
     def _unit(self, begin: str | None) -> Iterator[tuple[Any, SqlTransaction]]:
-        connection = self.engine.raw_connection()
+        connection = self._connect()
         try:
             yield connection, SqlTransaction(connection, self.dialect, self._seeds, begin)
         finally:

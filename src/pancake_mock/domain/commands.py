@@ -300,6 +300,11 @@ class OrderRef:
 
 
 @dataclass(frozen=True)
+class TenantRef:
+    tenant_id: str
+
+
+@dataclass(frozen=True)
 class FailRenewals:
     order_id: str
     count: int

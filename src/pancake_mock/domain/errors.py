@@ -69,6 +69,8 @@ UNSUPPORTED_FORM_TYPE = Problem(415, "Content-Type must be application/x-www-for
 INVALID_FORM = Problem(400, "Invalid form body: URL-encoded UTF-8 text expected", "gateway")
 INTERNAL = Problem(500, "Internal server error", "gateway")
 HEADERS_TOO_LARGE = Problem(431, "Request headers too large", "gateway")
+TENANT_NOT_FOUND = Problem(404, "Tenant not found", "gateway")
+TENANT_ONLY_AT_ROOT = Problem(404, "Tenants are made and listed at the mock's own base URL, not a tenant's", "gateway")
 CONTROL_TOKEN_REQUIRED = Problem(401, "The control plane needs a valid X-Control-Token from this address", "user")
 
 # Auth.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from . import errors, events
 from .auth import BuyerPrincipal, MerchantPrincipal
 from .commands import CreateRefundTicket, RequestedAmount, ResubmitRefundTicket, ReviewRefundTicket
-from .model import Order, Payment, RefundTicket, Store
+from .model import Order, Payment, RefundTicket
 from .money import display
 from .payments import owned_order
 from .ports import Transaction

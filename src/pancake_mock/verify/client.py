@@ -14,6 +14,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -100,7 +101,7 @@ class Api:
     def signer(self, environment: str | None = None) -> MerchantSignature:
         wanted = environment or self.environment
         if wanted not in self._signers:
-            self._signers[wanted] = MerchantSignature(self.merchant_id, self.private_key(wanted))
+            self._signers[wanted] = MerchantSignature(self.merchant_id, self.private_key(wanted), urlsplit(self.base_url).path)
         return self._signers[wanted]
 
     # Raw HTTP.

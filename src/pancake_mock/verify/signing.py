@@ -28,13 +28,15 @@ def canonical_string(method: str, path: str, timestamp: str, raw_body: bytes) ->
 
 class MerchantSignature(requests.auth.AuthBase):
     """Signs the exact bytes `requests` is about to send, as the official SDKs do:
-    X-Signature = base64(RSA-SHA256-PKCS1v1.5(privateKey, canonical string))."""
+    X-Signature = base64(RSA-SHA256-PKCS1v1.5(privateKey, canonical string)), over the path after
+    the base URL's own path (`base_path`: a mock tenant's `/t/{tenantId}`), as the SDK signs it."""
 
-    def __init__(self, merchant_id: str, private_key_pem: str):
+    def __init__(self, merchant_id: str, private_key_pem: str, base_path: str = ""):
         key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("a merchant API key must be an RSA private key")
         self.merchant_id = merchant_id
+        self.base_path = base_path.rstrip("/")
         self._key = key  # loaded once: loading checks the key (~60 ms), a signature takes ~1 ms
 
     @classmethod
@@ -52,6 +54,8 @@ class MerchantSignature(requests.auth.AuthBase):
         body = body.encode() if isinstance(body, str) else body
         stamp = str(int(time.time()))
         path = (request.path_url or "/").split("?", 1)[0]
+        if self.base_path and path.startswith(self.base_path + "/"):
+            path = path[len(self.base_path):]
         request.headers.update({
             "X-Merchant-Id": self.merchant_id,
             "X-Timestamp": stamp,

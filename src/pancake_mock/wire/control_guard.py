@@ -61,14 +61,14 @@ class ControlGuard:
         if scope["type"] != "http" or not self._is_control(scope["path"]):
             await self.app(scope, receive, send)
         elif not self.enabled:
-            await _answer(send, errors.NOT_FOUND.error())
+            await answer(send, errors.NOT_FOUND.error())
         elif not self._admits(scope):
-            await _answer(send, errors.CONTROL_TOKEN_REQUIRED.error())
+            await answer(send, errors.CONTROL_TOKEN_REQUIRED.error())
         else:
             await self.app(scope, receive, send)
 
 
-async def _answer(send: Send, error: errors.ApiError) -> None:
+async def answer(send: Send, error: errors.ApiError) -> None:
     body = error_body(error)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

@@ -15,6 +15,7 @@ from ..adapters.clock import BusinessClock
 from ..adapters.psp import FakePsp
 from ..adapters.store import SqlTransaction
 from ..adapters.tokens import TokenCodec
+from ..adapters.worlds import Tenants
 from ..adapters import deliveries
 from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, lifecycle, orders, payments,
                       refunds, safety, stores, subscriptions, trials, webhooks)
@@ -27,13 +28,14 @@ from .pipeline import Call, Handler
 YEARS = range(1970, 3000)  # where business time may go; far enough for any test, clear of overflow
 
 
-def operation(command: type | None = None, *, writes: bool = True, latency: str | None = None,
-              draft: str | None = None, refusal: str | None = None):
-    """`latency` names the group's slow dependency: its `latency(tx)` says how long a call takes;
-    `draft` names the group's method that reads ahead on a snapshot, outside the writer;
-    `refusal` the group's method that answers a refusal outside the JSON envelope (pipeline.Handler)."""
+def operation(command: type | None = None, *, writes: bool = True,
+              latency: t.Callable[[SqlTransaction], float] | None = None, draft: str | None = None,
+              refusal: str | None = None, blocking: bool = False):
+    """`latency(tx)` says how long the slow dependency's call takes; `draft` names the group's method
+    that reads ahead on a snapshot, outside the writer; `refusal` the group's method that answers a
+    refusal outside the JSON envelope; `blocking`: slow work of its own (pipeline.Handler)."""
     def mark(method):
-        method.operation = (command, writes, latency, draft, refusal)
+        method.operation = (command, writes, latency, draft, refusal, blocking)
         return method
     return mark
 
@@ -45,9 +47,9 @@ def handlers_of(*groups: object) -> dict[str, Handler]:
         for name in dir(group):
             method = getattr(group, name)
             if hasattr(method, "operation"):
-                command, writes, latency, draft, refusal = method.operation
-                found[codec.camel(name)] = Handler(method, command, writes, latency and getattr(group, latency).latency,
-                                                   draft and getattr(group, draft), refusal and getattr(group, refusal))
+                command, writes, latency, draft, refusal, blocking = method.operation
+                found[codec.camel(name)] = Handler(method, command, writes, latency, draft and getattr(group, draft),
+                                                   refusal and getattr(group, refusal), blocking)
     return found
 
 
@@ -63,14 +65,11 @@ class Tokens:
 
 
 class Checkout:
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-
     @operation(commands.CreateCheckoutSession)
     def create_checkout_session(self, call: Call, command: commands.CreateCheckoutSession) -> dict:
         session, store = checkout.create_session(call.tx, call.principal, command, call.now)
         page = "checkout" if session.plan_change is None else "change"
-        url = f"{self.base_url}/store/{store.slug}/{page}/{session.id}"
+        url = f"{call.world.base_url}/store/{store.slug}/{page}/{session.id}"
         return ok({"sessionId": session.id, "checkoutUrl": url, "expiresAt": views.timestamp(session.expires_at)})
 
 
@@ -188,8 +187,7 @@ class Webhooks:
 
 
 class Orders:
-    def __init__(self, psp: FakePsp, rules: orders.OrderRules):
-        self.psp = psp
+    def __init__(self, rules: orders.OrderRules):
         self.rules = rules
 
     @operation(commands.PreviewTax, writes=False)
@@ -201,11 +199,11 @@ class Orders:
         eligible, days = trials.preview_trial(call.tx, call.principal, command, call.now)
         return ok({"isEligible": eligible, "trialDays": days})
 
-    @operation(commands.CreateOrder, latency="psp", draft="draft_order")
+    @operation(commands.CreateOrder, latency=FakePsp.latency, draft="draft_order")
     def create_onetime_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, ONETIME)
 
-    @operation(commands.CreateOrder, latency="psp", draft="draft_order")
+    @operation(commands.CreateOrder, latency=FakePsp.latency, draft="draft_order")
     def create_subscription_order(self, call: Call, command: commands.CreateOrder) -> dict:
         return self._create(call, command, SUBSCRIPTION)
 
@@ -229,7 +227,7 @@ class Orders:
         return orders.draft_order(tx, command, now, self.rules)
 
     def _create(self, call: Call, command: commands.CreateOrder, order_type: str) -> dict:
-        order = orders.create_order(call.tx, self.psp, call.principal, command, order_type, call.now, self.rules,
+        order = orders.create_order(call.tx, call.world.psp, call.principal, command, order_type, call.now, self.rules,
                                     call.draft)
         return ok({"checkoutUrl": order.checkout_url})
 
@@ -252,16 +250,13 @@ def _moment(text: str) -> datetime:
 class Control:
     """The control plane: test-only views and levers over the whole mock."""
 
-    def __init__(self, reset: t.Callable[[t.Any], None], psp: FakePsp, clock: BusinessClock,
-                 rules: orders.OrderRules):
-        self._reset = reset
-        self.psp = psp
+    def __init__(self, clock: BusinessClock, rules: orders.OrderRules):
         self.clock = clock
         self.rules = rules
 
     @operation()
     def reset_state(self, call: Call, _command: None) -> dict:
-        self._reset(call.tx)
+        call.world.reset(call.tx)
         return {"reset": True}
 
     @operation(commands.ListOrders, writes=False)
@@ -282,7 +277,7 @@ class Control:
     def pay_order(self, call: Call, command: commands.PayOrder) -> dict:
         number = command.card_number if command.card_number is not None else cards.OUTCOME_CARDS[command.outcome or "succeeded"]
         passed = command.challenge == "complete" and command.outcome != "authentication_failed"
-        attempt = payments.pay_order(call.tx, self.psp, command.order_id, number, passed, call.now)
+        attempt = payments.pay_order(call.tx, call.world.psp, command.order_id, number, passed, call.now)
         order = attempt.page.order
         return {"order": views.order_detail(order, payments.payments_of(call.tx, order)),
                 "payment": views.payment_record(attempt.payment)}
@@ -336,24 +331,62 @@ class Control:
 
     @operation(writes=False)
     def get_psp_faults(self, call: Call, _command: None) -> dict:
-        return codec.dump(self.psp.faults(call.tx))
+        return codec.dump(FakePsp.faults(call.tx))
 
     @operation(commands.SetPspFaults)
     def set_psp_faults(self, call: Call, command: commands.SetPspFaults) -> dict:
-        return codec.dump(self.psp.set_faults(call.tx, command))
+        return codec.dump(call.world.psp.set_faults(call.tx, command))
 
     @operation()
     def clear_psp_faults(self, call: Call, _command: None) -> dict:
-        return codec.dump(self.psp.set_faults(call.tx, commands.SetPspFaults()))
+        return codec.dump(call.world.psp.set_faults(call.tx, commands.SetPspFaults()))
 
     @operation(commands.ListPspCalls, writes=False)
     def list_psp_calls(self, call: Call, command: commands.ListPspCalls) -> dict:
         after = int(command.cursor) if command.cursor is not None else None
-        found = self.psp.journal(call.tx, command.limit, after, command.outcome)
+        found = call.world.psp.journal(call.tx, command.limit, after, command.outcome)
         return page(found, command.limit, "calls", lambda entry: {
             "id": entry["id"], "at": views.timestamp(entry["at"]), "operation": entry["operation"],
             "request": entry["request"], "outcome": entry["outcome"], "reason": entry["reason"],
             "checkoutUrl": entry["checkout_url"]}, lambda entry: str(entry["id"]))
+
+
+class TenantDirectory:
+    """The mock's tenants: made, listed and deleted at the mock's own base URL (adapters/worlds.py)."""
+
+    def __init__(self, tenants: Tenants):
+        self.tenants = tenants
+
+    @operation(blocking=True)  # a new store and RSA keys: about 0.3 s, off the event loop
+    def create_tenant(self, call: Call, _command: None) -> dict:
+        _at_root(call)
+        return self.tenants.create(call.tx, call.now)
+
+    @operation(writes=False)
+    def list_tenants(self, call: Call, _command: None) -> dict:
+        _at_root(call)
+        return {"tenants": [{"tenantId": tenant_id, "baseUrl": self.tenants.base_url(tenant_id),
+                             "createdAt": views.timestamp(created_at)} for tenant_id, created_at in self.tenants.listed(call.tx)]}
+
+    @operation(commands.TenantRef, writes=False, blocking=True)  # it may open the tenant's store
+    def get_tenant(self, call: Call, command: commands.TenantRef) -> dict:
+        _at_root(call, errors.TENANT_NOT_FOUND)
+        world = self.tenants.opened(command.tenant_id)
+        if world is None:
+            raise errors.TENANT_NOT_FOUND.error()
+        return world.credentials()
+
+    @operation(commands.TenantRef)
+    def delete_tenant(self, call: Call, command: commands.TenantRef) -> dict:
+        _at_root(call, errors.TENANT_NOT_FOUND)
+        if not self.tenants.delete(call.tx, command.tenant_id, call.now):
+            raise errors.TENANT_NOT_FOUND.error()
+        return {"deleted": command.tenant_id}
+
+
+def _at_root(call: Call, refusal: errors.Problem = errors.TENANT_ONLY_AT_ROOT) -> None:
+    if call.world.tenant_id is not None:
+        raise refusal.error()
 
 
 class Deliveries:

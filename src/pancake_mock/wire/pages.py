@@ -23,7 +23,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import contract
-from ..adapters.psp import FakePsp
+from ..adapters.worlds import World
 from ..adapters.tokens import TokenCodec
 from ..domain import auth, cards, checkout, commands, errors, orders, payments, subscriptions
 from ..domain.model import Order, ProductVersion
@@ -60,10 +60,10 @@ DECLINED, INVALID = 402, 422
 
 
 class Pages:
-    def __init__(self, psp: FakePsp, tokens: TokenCodec, base_url: str, rules: orders.OrderRules):
-        self.psp = psp
+    """The buyers' pages of a world: their links start with its base URL's path (a tenant's `/t/{id}`)."""
+
+    def __init__(self, tokens: TokenCodec, rules: orders.OrderRules):
         self.tokens = tokens
-        self.base_url = base_url.rstrip("/")
         self.rules = rules
 
     @operation(commands.ShowCheckoutPage, refusal="refused")
@@ -82,7 +82,7 @@ class Pages:
             store_name=page.store.name, product_name=options.product_name, product_version=session.product_version,
             amount=session.price.amount,
             currency=session.currency, session_id=session.id, slug=page.store.slug, environment=session.environment,
-            order_path=f"/v1/actions/{session.product_type}-order/create-order", token=token,
+            api_base=call.world.path, order_path=f"/v1/actions/{session.product_type}-order/create-order", token=token,
             buyer_email=session.buyer_email, email_prefilled=session.buyer_email is not None,
             countries=_countries(), states=_states(), country=billing.country if billing else "US",
             postcode=billing and billing.postcode, is_business=billing is not None and billing.is_business,
@@ -96,48 +96,48 @@ class Pages:
         origin = call.tx.get(Order, change.origin_order_id)
         current = origin and call.tx.get(ProductVersion, (origin.product_id, origin.product_version))
         target = call.tx.get(ProductVersion, (session.product_id, session.product_version))
-        return _render("change.html", page.state, 200, (self.base_url,), store_name=page.store.name,
+        return _render("change.html", page.state, 200, (call.world.base_url,), store_name=page.store.name,
                        current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
                        new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
                        billing_period=target.billing_period if target else None, timing=change.timing,
                        charge=change.change_amount, credit=change.change_credit_amount,
-                       action=f"/store/{page.store.slug}/change/{session.id}")
+                       action=f"{call.world.path}/store/{page.store.slug}/change/{session.id}")
 
     @operation(commands.ShowCheckoutPage, refusal="refused")
     def confirm_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
         """The subscriber confirms: the change is carried out, and the page shows it done."""
         page = checkout.checkout_page(call.tx, command.slug, command.session_id, call.now, plan_change=True)
         subscriptions.change_plan(call.tx, page.session.id, self.rules, call.now)
-        return RedirectResponse(f"{self.base_url}/store/{page.store.slug}/change/{page.session.id}", status_code=303)
+        return RedirectResponse(f"{call.world.base_url}/store/{page.store.slug}/change/{page.session.id}", status_code=303)
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_payment_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
-        return self._payment_page(payments.payment_page(call.tx, self.psp, command.token, call.now))
+        return self._payment_page(call.world, payments.payment_page(call.tx, call.world.psp, command.token, call.now))
 
     @operation(commands.SubmitPayment, refusal="refused")
     def submit_payment(self, call: Call, command: commands.SubmitPayment) -> Response:
         entry = cards.CardEntry(command.card_number, command.card_expiry, command.card_cvc, command.cardholder_name)
-        return self._after(payments.pay(call.tx, self.psp, command.token, entry, call.now), entry)
+        return self._after(call.world, payments.pay(call.tx, call.world.psp, command.token, entry, call.now), entry)
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_challenge_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
-        page = payments.payment_page(call.tx, self.psp, command.token, call.now)
+        page = payments.payment_page(call.tx, call.world.psp, command.token, call.now)
         challenge = page.checkout.challenge
         if page.state != payments.CHALLENGED or challenge is None:
-            return self._payment_page(page)
-        return _render("challenge.html", payments.CHALLENGED, 200, self._form_origins(page),
+            return self._payment_page(call.world, page)
+        return _render("challenge.html", payments.CHALLENGED, 200, _form_origins(call.world, page),
                        store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
                        currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
-                       action=f"/psp/checkout/{page.checkout.token}/challenge")
+                       action=f"{call.world.path}/psp/checkout/{page.checkout.token}/challenge")
 
     @operation(commands.AnswerChallenge, refusal="refused")
     def answer_challenge(self, call: Call, command: commands.AnswerChallenge) -> Response:
         passed = command.outcome == "complete"
-        return self._after(payments.answer_challenge(call.tx, self.psp, command.token, passed, call.now))
+        return self._after(call.world, payments.answer_challenge(call.tx, call.world.psp, command.token, passed, call.now))
 
     @operation(commands.ShowPaymentPage, writes=False, refusal="refused")
     def show_thank_you_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
-        page = payments.payment_page(call.tx, self.psp, command.token, call.now)
+        page = payments.payment_page(call.tx, call.world.psp, command.token, call.now)
         order = page.order
         return _render("complete.html", page.state, 200, (), store_name=page.store.name,
                        product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
@@ -147,50 +147,53 @@ class Pages:
     def refused(error: errors.ApiError) -> Response:
         return _render("error.html", "error", error.status, (), code=error.status, message=error.message)
 
-    def _after(self, attempt: payments.Attempt, entry: cards.CardEntry | None = None) -> Response:
+    def _after(self, world: World, attempt: payments.Attempt, entry: cards.CardEntry | None = None) -> Response:
         page = attempt.page
         if attempt.succeeded:
-            return RedirectResponse(self._success_url(page, attempt.payment.id), status_code=303)
+            return RedirectResponse(_success_url(world, page, attempt.payment.id), status_code=303)
         if page.state == payments.CHALLENGED:
-            return RedirectResponse(f"{self.base_url}/psp/checkout/{page.checkout.token}/challenge", status_code=303)
+            return RedirectResponse(f"{world.base_url}/psp/checkout/{page.checkout.token}/challenge", status_code=303)
         if attempt.payment is not None:  # declined
             reason = errors.DECLINE_REASONS[attempt.payment.failure_reason]
-            return self._payment_page(page, DECLINED, decline=reason)
+            return self._payment_page(world, page, DECLINED, decline=reason)
         if attempt.problems:
-            return self._payment_page(page, INVALID, entry=entry, problems=attempt.problems)
-        return self._payment_page(page)  # nothing to charge: the page says why
+            return self._payment_page(world, page, INVALID, entry=entry, problems=attempt.problems)
+        return self._payment_page(world, page)  # nothing to charge: the page says why
 
-    def _payment_page(self, page: payments.PaymentPage, status: int = 200, *, decline: str | None = None,
+    @staticmethod
+    def _payment_page(world: World, page: payments.PaymentPage, status: int = 200, *, decline: str | None = None,
                       entry: cards.CardEntry | None = None, problems: dict[str, str] | None = None) -> Response:
         order = page.order
         snapshot = order.price_snapshot
-        continue_url = self._success_url(page, order.payment_id) if page.state == payments.PAID else None
+        continue_url = _success_url(world, page, order.payment_id) if page.state == payments.PAID else None
         return _render(
-            "payment.html", page.state, status, self._form_origins(page),
+            "payment.html", page.state, status, _form_origins(world, page),
             store_name=page.store.name, product_name=page.product_name, buyer_email=order.buyer_email,
             currency=order.currency, subtotal=display(snapshot.subtotal, order.currency),
             total=display(snapshot.total, order.currency),
             tax_lines=[{"name": line.name, "jurisdiction": line.jurisdiction, "rate": _percent(line.rate),
                         "amount": display(line.amount, order.currency)} for line in snapshot.lines],
-            action=f"/psp/checkout/{page.checkout.token}", decline=decline,
+            action=f"{world.path}/psp/checkout/{page.checkout.token}", decline=decline,
             entry=entry or cards.CardEntry(), problems=problems or {}, test_cards=cards.TEST_CARDS,
             continue_url=continue_url)
 
-    def _success_url(self, page: payments.PaymentPage, payment_id: str | None) -> str:
-        """Where a paid order goes: the order's success URL with `orderId` and `paymentId` added, else ours."""
-        if page.order.success_url is None:
-            return f"{self.base_url}/psp/checkout/{page.checkout.token}/complete"
-        parts = urlsplit(page.order.success_url)
-        added = urlencode({"orderId": page.order.id, "paymentId": payment_id or ""})
-        return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
 
-    def _form_origins(self, page: payments.PaymentPage) -> tuple[str, ...]:
-        # Browsers hold the redirect after a form post to form-action too.
-        origins = [self.base_url]
-        if page.order.success_url:
-            parts = urlsplit(page.order.success_url)
-            origins.append(f"{parts.scheme}://{parts.netloc}")
-        return tuple(origins)
+def _success_url(world: World, page: payments.PaymentPage, payment_id: str | None) -> str:
+    """Where a paid order goes: the order's success URL with `orderId` and `paymentId` added, else ours."""
+    if page.order.success_url is None:
+        return f"{world.base_url}/psp/checkout/{page.checkout.token}/complete"
+    parts = urlsplit(page.order.success_url)
+    added = urlencode({"orderId": page.order.id, "paymentId": payment_id or ""})
+    return urlunsplit(parts._replace(query=f"{parts.query}&{added}" if parts.query else added))
+
+
+def _form_origins(world: World, page: payments.PaymentPage) -> tuple[str, ...]:
+    # Browsers hold the redirect after a form post to form-action too.
+    origins = [world.base_url]
+    if page.order.success_url:
+        parts = urlsplit(page.order.success_url)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
 
 
 def refusals() -> dict[str, object]:

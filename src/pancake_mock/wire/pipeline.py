@@ -1,8 +1,11 @@
 """The request pipeline: every operation of the contracts runs through the same labelled stages.
 
-    1. read         the body, once, bounded (chunked or not)
-    2. open         one unit of work: for a write, a savepoint in the process's current write
-                    batch (adapters/writer.py), answered once the batch commits; for a read, a snapshot
+    1. read         the body, once, bounded (chunked or not), and the world it was sent to: a
+                    tenant's under /t/{tenantId} (wire/tenants.py), else the mock's own
+    2. open         one unit of work in that world's store: for a write, a savepoint in the
+                    process's current write batch (adapters/writer.py), answered once the batch
+                    commits; for a read, a snapshot; for a blocking handler, a transaction of its
+                    own in a thread
     3. authenticate the credential the operation's `security` names (before the body is looked at);
                     while writes queue, a write does it on a snapshot before its unit opens, with
                     the handler's draft, so no writer waits on an RSA check or a read; a write's
@@ -37,11 +40,14 @@ from .. import codec
 from ..adapters import kill_switch
 from ..adapters.clock import BusinessClock
 from ..adapters.store import SqlTransaction, Store
+from ..adapters.worlds import World
 from ..domain import errors, idempotency
 from . import validation
 from .credentials import Credentials, Principal, choose
 from .envelope import error_body
+from .tenants import WORLD
 
+T = t.TypeVar("T")
 MAX_BODY = 1024 * 1024
 JSON_TYPES = ("application/json", "+json")
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -54,6 +60,7 @@ class Call:
     tx: SqlTransaction
     now: datetime
     principal: Principal | None
+    world: World  # where the request was sent: the mock's own world, or a tenant's
     draft: t.Any = None  # what the handler's `draft` read ahead, if it has one
 
 
@@ -72,11 +79,14 @@ class Handler:
     draft: t.Callable[[SqlTransaction, t.Any, datetime], t.Any] | None = None
     # How a refusal is answered when not in the API's JSON envelope (the buyers' HTML pages).
     refusal: t.Callable[[errors.ApiError], Response] | None = None
+    # Slow work of its own that holds the store (a tenant's new store and keys): its unit of work
+    # runs in a thread, not in the event loop's batch of writes.
+    blocking: bool = False
 
 
 @dataclass(frozen=True)
 class Services:
-    store: Store
+    world: World  # the mock's own, for requests sent to its root
     clock: BusinessClock
     credentials: Credentials
 
@@ -97,6 +107,7 @@ class Request:
         self.query = QueryParams(scope.get("query_string", b""))
         self.path_params: dict[str, str] = scope.get("path_params", {})
         self.body = body
+        self.world: World | None = scope.get(WORLD)  # a tenant's, when sent under its base URL
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -140,7 +151,8 @@ class Operation:
         # Parsed and checked before the unit of work opens, so no writer waits on it; a refusal is
         # answered only once the caller is known, as the credential comes first.
         command, refusal = self.command(request)
-        store = self.services.store
+        world = request.world or self.services.world
+        store = world.store
         requirement = choose(self.requirements, request.headers) if self.requirements else None
         # While this process's writes queue, a write reads what it can before its unit of work, on a
         # snapshot, so that no writer waits on it: the credential (an RSA verification, a token) and
@@ -168,7 +180,7 @@ class Operation:
                 raise refusal  # 4. validate
             latency = self.handler.latency(tx) if self.handler.latency else 0
             if key is None and not latency:
-                return self.respond(Call(tx, now, principal, draft), command)  # 6., 7. in this one unit of work
+                return self.respond(Call(tx, now, principal, world, draft), command)  # 6., 7. in this one unit of work
             claim = None
             if key is not None:
                 claim = Claim(f"{principal.caller}:{request.raw_path}", key, store.liveness.owner)
@@ -177,7 +189,9 @@ class Operation:
                     return json_response(kept.status, kept.body.encode(), {"X-Idempotent-Replayed": "true"})
             return claim, principal, latency
 
-        if self.handler.writes:  # 2. open
+        if self.handler.blocking:  # 2. open
+            step = await asyncio.to_thread(_in_transaction, store, first_unit)
+        elif self.handler.writes:
             step = await store.write(first_unit)
         else:
             with store.snapshot() as tx:
@@ -188,7 +202,7 @@ class Operation:
 
         def second_unit(tx: SqlTransaction) -> Response:
             keep = claim and (lambda body: idempotency.keep(tx, claim.scope, claim.key, 200, body))
-            return self.respond(Call(tx, self.services.clock.now(tx), principal, draft), command, keep)
+            return self.respond(Call(tx, self.services.clock.now(tx), principal, world, draft), command, keep)
 
         # The claim is committed: the key is in flight while the rest runs in a second unit of work.
         try:
@@ -248,6 +262,11 @@ class Parameters:
                 values[name] = schema["default"]
         self.schema.check(values)
         return values
+
+
+def _in_transaction(store: Store, unit: t.Callable[[SqlTransaction], T]) -> T:
+    with store.transaction() as tx:
+        return unit(tx)
 
 
 def _typed(text: str, schema: dict[str, t.Any]) -> t.Any:

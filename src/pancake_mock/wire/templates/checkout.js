@@ -30,8 +30,8 @@
     if ($("state").selectedOptions[0]?.hidden) $("state").value = "";
   }
 
-  async function call(path, body, headers) {
-    const response = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json", ...headers},
+  async function call(path, body, headers) {  // under the world's base path: a tenant's page calls its own API
+    const response = await fetch(main.dataset.apiBase + path, {method: "POST", headers: {"Content-Type": "application/json", ...headers},
                                         body: JSON.stringify(body)});
     const answer = await response.json().catch(() => ({errors: [{message: "The server did not answer in JSON."}]}));
     return {status: response.status, data: answer.data, message: answer.errors?.[0]?.message};
