@@ -10,6 +10,8 @@ import pytest
 import postgres
 from support import MockServer
 
+pytest_plugins = ["pytester"]
+
 BACKENDS = ["sqlite", "postgres"]
 
 
