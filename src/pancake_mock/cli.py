@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    # A string default goes through type=int too: a bad $PANCAKE_MOCK_PORT is a usage error, not a traceback.
+    serve.add_argument("--port", type=int, default=os.environ.get("PANCAKE_MOCK_PORT", str(DEFAULT_PORT)),
+                       help=f"(default: $PANCAKE_MOCK_PORT, else {DEFAULT_PORT})")
     serve.add_argument("--data-dir", default=".pancake-mock", help="state, credentials.json (default: %(default)s)")
     serve.add_argument("--seed", type=int, default=0, help="fixtures and ids of a fresh data dir (default: %(default)s)")
     serve.add_argument("--workers", type=int, default=1, help="processes sharing the one store")
