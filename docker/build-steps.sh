@@ -3,7 +3,8 @@
 # container engine, runs `check` (tests/test_container.py checks it against the Dockerfile).
 #   docker/build-steps.sh install PREFIX   a venv at PREFIX with this project, pinned by constraints.txt
 #   docker/build-steps.sh check            as root: `install` into a temporary prefix, then the image's
-#                                          command as its user, its healthcheck, the control token, a stop
+#                                          command as its user, its healthcheck, lint, a GraphQL query,
+#                                          the control token from another address, a stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,28 +60,42 @@ check() {
   echo "user: $(awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u ":" g}' "/proc/$server/status")"
   echo "banner: $(grep '^  control ' "$work/serve.log" | sed 's/^ *//')"
 
-  # A caller from another machine, simulated by calling this machine's outward address.
-  "$work/prefix/bin/python" - "$work/data/credentials.json" "$port" <<'PYTHON' || fail "the control token check failed"
+  lint=$("${as_user[@]}" pancake-mock lint 2>&1) || fail "lint failed: $lint"
+  echo "$lint"
+
+  "$work/prefix/bin/python" - "$work/data/credentials.json" "$port" <<'PYTHON' || fail "a call went wrong"
 import json, sys, urllib.error, urllib.request
 from pancake_mock.server import outward_address
 from pancake_mock.wire.control_guard import TOKEN_HEADER, is_loopback
 
-credentials, port = sys.argv[1], sys.argv[2]
+credentials, port = json.load(open(sys.argv[1])), sys.argv[2]
+
+def call(host: str, path: str, body: dict | None = None, **headers: str) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://{host}:{port}{path}", data, {"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+# The API, GraphQL included (its engine is imported at the first query).
+store = credentials["stores"][0]
+status, answer = call("127.0.0.1", "/v1/graphql", {"query": "{ stores { id } }"},
+                      **{"X-Store-Slug": store["slug"], "X-Environment": "test"})
+print(f"graphql: {status} {answer.decode()}")
+if (status, json.loads(answer)) != (200, {"data": {"stores": [{"id": store["id"]}]}}):
+    sys.exit(1)
+
+# A caller from another machine, simulated by calling this machine's outward address.
 outward = outward_address()
 if outward is None or is_loopback(outward):
     sys.exit("this machine has no non-loopback address to call from")
-token = json.load(open(credentials))["controlToken"]
-
-def status(**headers: str) -> int:
-    request = urllib.request.Request(f"http://{outward}:{port}/_mock/clock", headers=headers)
-    try:
-        return urllib.request.urlopen(request, timeout=5).status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-seen = status(), status(**{TOKEN_HEADER: token[:-1]}), status(**{TOKEN_HEADER: token})
+token = credentials["controlToken"]
+seen = [call(outward, "/_mock/clock", **headers)[0]
+        for headers in ({}, {TOKEN_HEADER: token[:-1]}, {TOKEN_HEADER: token})]
 print(f"control from {outward}: {seen[0]} without the token, {seen[1]} with a wrong one, {seen[2]} with controlToken")
-sys.exit(seen != (401, 401, 200))
+sys.exit(seen != [401, 401, 200])
 PYTHON
 
   # docker stop: SIGTERM, then SIGKILL after 10 s.

@@ -59,10 +59,12 @@ def report() -> dict[str, str]:
     return dict(line.split(": ", 1) for line in result.stdout.splitlines())
 
 
-def test_the_steps_install_the_package_serve_as_a_user_and_stop(report):
+def test_the_steps_install_a_whole_package_and_serve_it_as_a_user(report):
     assert report["installed"] == f"pancake-mock {__version__}"
     assert report["user"] == only("USER")[0] != "0:0"
     assert "others send X-Control-Token (controlToken in credentials.json)" in report["banner"]
+    assert report["lint"] == "OK, 4 file(s)"  # the packaged contracts, and lint's GraphQL engine
+    assert report["graphql"].startswith("200 ")  # the script checked the answer
     assert report["stopped"] in ("exit 0 after SIGTERM", "exit 143 after SIGTERM")  # uvicorn re-raises it
 
 
