@@ -3,6 +3,7 @@ banner says where it listens, its credentials are private, and a data dir keeps 
 
 from __future__ import annotations
 
+import os
 import socket
 import stat
 import subprocess
@@ -13,9 +14,9 @@ import pytest
 from support import MockServer
 
 
-def serve(data_dir, *extra: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def serve(data_dir, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pancake_mock", "serve", "--data-dir", str(data_dir), *extra],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -34,6 +35,14 @@ def test_a_taken_port_fails_in_one_line_and_writes_nothing(tmp_path, taken_port,
     assert result.stderr.strip() == f"pancake-mock: cannot listen on 127.0.0.1:{taken_port}: Address already in use"
     assert "ready" not in result.stdout
     assert not data_dir.exists()
+
+
+def test_the_port_comes_from_the_environment_when_not_given(tmp_path, taken_port):
+    """A container's healthcheck reads the same $PANCAKE_MOCK_PORT the server listens on."""
+    result = serve(tmp_path / "fresh", env={"PANCAKE_MOCK_PORT": str(taken_port)})
+    assert result.stderr.strip() == f"pancake-mock: cannot listen on 127.0.0.1:{taken_port}: Address already in use"
+    garbled = serve(tmp_path / "fresh", env={"PANCAKE_MOCK_PORT": "eighty"})
+    assert garbled.returncode == 2 and "argument --port: invalid int value: 'eighty'" in garbled.stderr
 
 
 def test_a_second_serve_on_a_running_mocks_port_leaves_its_credentials_alone(tmp_path):

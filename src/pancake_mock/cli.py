@@ -1,4 +1,5 @@
-"""The `pancake-mock` command: `serve` the mock, `lint` the contract, `verify` a deployment."""
+"""The `pancake-mock` command: `serve` the mock, `lint` the contract, `verify` a deployment, print a shell
+`completion` script."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, lint, verify
+from . import DEFAULT_PORT, __version__, lint, verify
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -76,6 +77,13 @@ def _serve(args: argparse.Namespace) -> int:
                             log_level=args.log_level, access_log=args.access_log)
 
 
+def _print_completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    import shtab  # only this command needs it
+
+    print(shtab.complete(parser, shell))
+    return 0
+
+
 def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -89,10 +97,13 @@ def _positive(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pancake-mock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    # A string default goes through type=int too: a bad $PANCAKE_MOCK_PORT is a usage error, not a traceback.
+    serve.add_argument("--port", type=int, default=os.environ.get("PANCAKE_MOCK_PORT", str(DEFAULT_PORT)),
+                       help=f"(default: $PANCAKE_MOCK_PORT, else {DEFAULT_PORT})")
     serve.add_argument("--data-dir", default=".pancake-mock", help="state, credentials.json (default: %(default)s)")
     serve.add_argument("--seed", type=int, default=0, help="fixtures and ids of a fresh data dir (default: %(default)s)")
     serve.add_argument("--workers", type=int, default=1, help="processes sharing the one store")
@@ -111,5 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--access-log", action="store_true")
     lint.add_parser(commands)
     verify.add_parser(commands)
+    completion = commands.add_parser("completion", help="print a completion script: pancake-mock completion bash")
+    completion.add_argument("shell", choices=("bash", "zsh"))
     args = parser.parse_args(argv)
+    if args.command == "completion":
+        return _print_completion(parser, args.shell)
     return {"serve": _serve, "lint": lint.run, "verify": verify.run}[args.command](args)
