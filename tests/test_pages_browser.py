@@ -212,3 +212,21 @@ def test_a_plan_change_is_confirmed_on_its_change_page(api, chromium):
     assert api.control("GET", f"/orders/{order['id']}")["productId"] == yearly["id"]
     chromium.refresh()  # confirmed once: the page says so, and has no form any more
     assert "confirmed" in text(chromium, "change-state") and not chromium.find_elements(By.ID, "confirm-change")
+
+
+def test_a_tenant_s_pages_call_its_own_api_from_checkout_to_paid(api, chromium):
+    """Under a tenant's base URL the checkout page previews tax and orders through that tenant's
+    API, and its PSP page, 3-D Secure challenge and thank-you page stay under the prefix."""
+    creds = api.send("POST", "/_mock/tenants").json()
+    tenant = type(api)(creds["baseUrl"], creds)
+    url = checkout_url(tenant)
+    assert url.startswith(tenant.base_url + "/store/")
+    to_psp_page(chromium, url, "tenant@example.com")
+    assert chromium.current_url.startswith(tenant.base_url + "/psp/checkout/")
+    pay_on_psp_page(chromium, "4000 0000 0000 3220")  # 3-D Secure: the challenge page first
+    wait(chromium, seen.presence_of_element_located((By.ID, "challenge-complete"))).click()
+    wait(chromium, lambda d: d.current_url.endswith("/complete"))
+    assert chromium.current_url.startswith(tenant.base_url + "/psp/checkout/")
+    assert order_of(tenant, url)["status"] == "completed"
+    session = urlsplit(url).path.rsplit("/", 1)[1]
+    assert api.control("GET", "/orders", params={"checkoutSessionId": session})["orders"] == []  # nor the mock's own
