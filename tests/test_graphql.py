@@ -319,7 +319,7 @@ def test_a_page_of_orders_costs_the_same_statements_whatever_its_length(tmp_path
             with pytest.MonkeyPatch.context() as patch, store.snapshot() as tx:
                 patch.setattr(SqlTransaction, "rows", counted)
                 answer = Reads().graphql_query(Call(tx, datetime.now(timezone.utc),
-                                                    MerchantPrincipal(api.merchant_id, "test")),
+                                                    MerchantPrincipal(api.merchant_id, "test"), world=None),
                                                commands.GraphqlQuery(text, {"s": api.stores[0]["id"], "n": limit}))
             assert "errors" not in answer and len(answer["data"]["onetimeOrders"]) == limit
             return len(statements)
