@@ -8,6 +8,7 @@ on a developer's machine; in CI (CI set) a missing node fails the run.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -53,8 +54,14 @@ def _node_modules_stale() -> bool:
 
 
 def _install_sdk() -> None:
-    if not _node_modules_stale():
-        return
+    # pytest-xdist workers may get here together; one installs, the others wait and find it done.
+    with open(SDK_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _node_modules_stale():
+            _npm_ci()
+
+
+def _npm_ci() -> None:
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail("node is on PATH but npm is not: cannot install tests/sdk (npm ci)", pytrace=False)
