@@ -8,7 +8,7 @@ import os
 import pytest
 
 import postgres
-from support import MockServer
+from support import SUMMARY, MockServer
 
 pytest_plugins = ["pytester"]
 
@@ -50,3 +50,14 @@ def api(server):
     client = server.client()
     client.reset()
     return client
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """What tests recorded as SUMMARY, each under its test's name, below the progress lines
+    (printed from inside a test, it would interleave with them)."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, text in getattr(report, "user_properties", ()):
+                if name == SUMMARY and report.when == "call":
+                    terminalreporter.write_sep("-", report.nodeid)
+                    terminalreporter.write_line(text.rstrip())

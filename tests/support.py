@@ -21,6 +21,9 @@ from pancake_mock.adapters import keys
 from pancake_mock.testing import MockProcess, free_port  # noqa: F401 (tests take free_port from here)
 from pancake_mock.verify.client import Api
 
+# A test's `record_property(SUMMARY, text)`: conftest prints the text once the run ends.
+SUMMARY = "summary"
+
 CONTRACTS = [schemathesis.openapi.from_dict(contract.load(spec)) for spec in (contract.API_SPEC, contract.CONTROL_SPEC)]
 
 
