@@ -1,5 +1,5 @@
 """What verify found: per-operation statistics, failures with what to send to reproduce them,
-scenario results, and the renderings of all that (terminal summary, JUnit XML)."""
+scenario results, and the renderings of all that (terminal summary, JUnit XML, parity's too)."""
 
 from __future__ import annotations
 
