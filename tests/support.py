@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,20 @@ class MockServer(MockProcess):
 
     def client(self) -> Client:
         return Client(self.base_url, self.credentials)
+
+
+BROKEN_MOCK = Path(__file__).with_name("broken_mock.py")
+
+
+def broken(variant: str) -> type[MockServer]:
+    """A MockServer that runs tests/broken_mock.py: the real mock with one thing broken (`variant`)."""
+
+    class BrokenMock(MockServer):
+        @classmethod
+        def program(cls) -> list[str]:
+            return [cls.interpreter, str(BROKEN_MOCK), variant]
+
+    return BrokenMock
 
 
 class Client(Api):

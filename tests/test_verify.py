@@ -19,9 +19,8 @@ import pytest
 from pancake_mock.verify import contracts, fuzz, scenarios
 from pancake_mock.verify.client import Api
 from pancake_mock.verify.report import Reproduction
-from support import SUMMARY, MockServer, free_port
+from support import SUMMARY, MockServer, broken
 
-BROKEN_MOCK = Path(__file__).with_name("broken_mock.py")
 SEED = 7
 # Variant -> what must appear in verify's output: the failing scenario or check, by name.
 CAUGHT_BY = {
@@ -43,21 +42,12 @@ def _verify(server: MockServer, workdir: Path, max_examples: int, *extra: str) -
 def _run(root: Path, variant: str | None) -> tuple[subprocess.CompletedProcess, Path]:
     name = variant or "real"
     data_dir, workdir = root / f"{name}-data", root / f"{name}-work"
-    data_dir.mkdir()
     workdir.mkdir()
     if variant is None:
         with MockServer.start(data_dir) as server:
             return _verify(server, workdir, 15, "--junit-xml", str(workdir / "report.xml")), workdir
-    port = free_port()
-    command = [sys.executable, str(BROKEN_MOCK), variant, "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    with open(data_dir / f"server-{port}.log", "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = MockServer(f"http://127.0.0.1:{port}", data_dir, process, port)
-    try:
-        server._wait_ready()
+    with broken(variant).start(data_dir) as server:
         return _verify(server, workdir, 5), workdir
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

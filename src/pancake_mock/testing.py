@@ -49,6 +49,11 @@ class MockProcess:
     interpreter: ClassVar[str] = sys.executable  # the Python whose pancake-mock is started
 
     @classmethod
+    def program(cls) -> list[str]:
+        """The command that `serve` follows (a test's sabotaged mock is another)."""
+        return [cls.interpreter, "-m", "pancake_mock"]
+
+    @classmethod
     @contextmanager
     def start(cls, data_dir: Path, *extra: str, port: int | None = None,
               env: dict[str, str] | None = None) -> Iterator[MockProcess]:
@@ -64,8 +69,7 @@ class MockProcess:
         """The mock as a process of its own; `env` adds to the environment it inherits."""
         port = port or free_port()
         data_dir.mkdir(parents=True, exist_ok=True)
-        command = [cls.interpreter, "-m", "pancake_mock", "serve", "--port", str(port),
-                   "--data-dir", str(data_dir), *extra]
+        command = [*cls.program(), "serve", "--port", str(port), "--data-dir", str(data_dir), *extra]
         with open(data_dir / f"server-{port}.log", "ab") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                        env={**os.environ, **(env or {})})

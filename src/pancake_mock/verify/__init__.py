@@ -12,6 +12,11 @@ import sys
 from pathlib import Path
 
 INSTALL_HINT = 'pancake-mock verify needs its extra: pip install "pancake-mock[verify]"'
+DEFAULT_MAX_EXAMPLES = 25
+# Usage errors (exit 2), with the usage line.
+ONE_CREDENTIALS = "--base-url takes --credentials once"
+PARITY_CREDENTIALS = "--parity takes --credentials once (for both targets) or twice (A's, then B's)"
+PARITY_FUZZ = "--parity runs no fuzzing: --max-examples and --seed do not apply"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -19,34 +24,64 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help="verify that a deployment honours the contract",
         description="Run the spec gate, the schemathesis phases and the scenario suite against a "
-        "deployment of the Pancake API (or this mock); exit 1 on any failure.",
+        "deployment of the Pancake API (or this mock); exit 1 on any failure. With --parity, run the "
+        "spec gate and the scenario suite against two and compare their answers; exit 1 on any difference.",
     )
-    parser.add_argument("--base-url", required=True, help="the API's base URL, e.g. https://staging.example.com")
-    parser.add_argument("--credentials", required=True, type=Path,
-                        help="a file shaped like the mock's credentials.json: merchantId, apiKeys, stores")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--base-url", help="the API's base URL, e.g. https://staging.example.com")
+    target.add_argument("--parity", nargs=2, metavar=("BASE_A", "BASE_B"),
+                        help="two base URLs, e.g. the mock's and staging's: the same scenarios against both")
+    parser.add_argument("--credentials", required=True, type=Path, action="append",
+                        help="a file shaped like the mock's credentials.json: merchantId, apiKeys, stores "
+                        "(with --parity: once for both targets, or twice, A's then B's)")
     parser.add_argument("--environment", choices=("test", "prod"), default="test", help="(default: %(default)s)")
-    parser.add_argument("--max-examples", type=int, default=25, help="per operation and phase (default: %(default)s)")
+    parser.add_argument("--max-examples", type=int,
+                        help=f"per operation and phase (default: {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--seed", type=int, help="regenerates a run exactly (default: a new one, printed)")
     parser.add_argument("--safe", action="store_true",
                         help="for shared staging: only create fresh resources, at a bounded request rate")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report")
+    parser.set_defaults(usage_error=parser.error)
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = _usage_problem(args)
+    if problem:
+        args.usage_error(problem)  # exits 2
     try:
-        from .runner import Options, verify
+        from .runner import Options, ParityOptions, run_parity, verify
     except ModuleNotFoundError as missing:
         if (missing.name or "").partition(".")[0] != "schemathesis":
             raise
         print(INSTALL_HINT, file=sys.stderr)
         return 2
 
+    if args.parity:
+        first, *second = args.credentials
+        return run_parity(ParityOptions(
+            base_urls=(args.parity[0].rstrip("/"), args.parity[1].rstrip("/")),
+            credentials=(first, second[0] if second else first),
+            environment=args.environment,
+            safe=args.safe,
+            junit_xml=args.junit_xml,
+        ))
     return verify(Options(
         base_url=args.base_url.rstrip("/"),
-        credentials=args.credentials,
+        credentials=args.credentials[0],
         environment=args.environment,
-        max_examples=args.max_examples,
+        max_examples=args.max_examples if args.max_examples is not None else DEFAULT_MAX_EXAMPLES,
         seed=args.seed if args.seed is not None else secrets.randbelow(2**31),
         safe=args.safe,
         junit_xml=args.junit_xml,
     ))
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    given = len(args.credentials)
+    if not args.parity:
+        return None if given == 1 else f"{ONE_CREDENTIALS}; got {given}"
+    if given > 2:
+        return f"{PARITY_CREDENTIALS}; got {given}"
+    if args.max_examples is not None or args.seed is not None:
+        return PARITY_FUZZ
+    return None

@@ -11,6 +11,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -60,12 +61,14 @@ class Api:
     """Speaks the API the way the SDK and a hosted checkout page do."""
 
     def __init__(self, base_url: str, credentials: dict[str, Any], *, environment: str = "test",
-                 throttle: Throttle | None = None, timeout: float = 30):
+                 throttle: Throttle | None = None, timeout: float = 30,
+                 observer: Callable[[requests.Response], None] | None = None):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.environment = environment
         self.throttle = throttle or Throttle(None)
         self.timeout = timeout
+        self.observer = observer  # sees every answer, in order (parity records them)
         self.http = requests.Session()
         self._signers: dict[str, MerchantSignature] = {}
 
@@ -108,7 +111,10 @@ class Api:
 
     def send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         self.throttle.wait()
-        return self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        response = self.http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        if self.observer is not None:
+            self.observer(response)
+        return response
 
     def signed(self, path: str, body: Any, *, environment: str | None = None, raw: bytes | None = None,
                headers: dict[str, str] | None = None) -> requests.Response:

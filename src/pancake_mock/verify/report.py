@@ -1,5 +1,5 @@
 """What verify found: per-operation statistics, failures with what to send to reproduce them,
-scenario results, and the renderings of all that (terminal summary, JUnit XML)."""
+scenario results, and the renderings of all that (terminal summary, JUnit XML, parity's too)."""
 
 from __future__ import annotations
 
@@ -131,10 +131,7 @@ class Report:
         return "\n".join(out)
 
     def write_junit(self, path: Path) -> None:
-        suites = ET.Element("testsuites", name="pancake-mock verify")
-        gate = _suite(suites, "spec gate")
-        _case(gate, "lint", "spec", "\n".join(self.gate) or None)
-
+        suites = _with_spec_gate("pancake-mock verify", self.gate)
         fuzz = _suite(suites, "schemathesis")
         failures_by_key: dict[tuple[str, str], list[Failure]] = {}
         for failure in self.failures:
@@ -150,12 +147,31 @@ class Report:
                             _failure_text(result.failure) if result.failure else None)
             if result.outcome == "skipped":
                 ET.SubElement(element, "skipped", message=result.note)
-        for suite in suites:
-            suite.set("tests", str(len(suite)))
-            suite.set("failures", str(sum(1 for case in suite if case.find("failure") is not None)))
-            suite.set("skipped", str(sum(1 for case in suite if case.find("skipped") is not None)))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+        _write(suites, path)
+
+
+def write_parity_junit(path: Path, gate: list[str], differences: dict[str, list[str]]) -> None:
+    """The spec gate, then a testcase per scenario that fails with its differences between the targets."""
+    suites = _with_spec_gate("pancake-mock verify --parity", gate)
+    parity = _suite(suites, "parity")
+    for name, found in differences.items():
+        _case(parity, name, "parity", "\n".join(found) or None)
+    _write(suites, path)
+
+
+def _with_spec_gate(name: str, gate: list[str]) -> ET.Element:
+    suites = ET.Element("testsuites", name=name)
+    _case(_suite(suites, "spec gate"), "lint", "spec", "\n".join(gate) or None)
+    return suites
+
+
+def _write(suites: ET.Element, path: Path) -> None:
+    for suite in suites:
+        suite.set("tests", str(len(suite)))
+        suite.set("failures", str(sum(1 for case in suite if case.find("failure") is not None)))
+        suite.set("skipped", str(sum(1 for case in suite if case.find("skipped") is not None)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def _suite(parent: ET.Element, name: str) -> ET.Element:

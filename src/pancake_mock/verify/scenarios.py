@@ -51,10 +51,11 @@ def scenario(name: str, *, control_plane: bool = False, shared_state: bool = Fal
 class Context:
     api: Api
     safe: bool
+    use_control_plane: bool = True  # parity: off unless both targets have one, so both take the same steps
 
     @property
     def control_plane(self) -> bool:
-        return self.api.has_control_plane
+        return self.use_control_plane and self.api.has_control_plane
 
     def other_environment(self) -> str:
         return "prod" if self.api.environment == "test" else "test"
@@ -77,11 +78,16 @@ def check(condition: bool, title: str, response: requests.Response | None = None
 
 def run(scenarios: list[Scenario], context: Context, report: Report, progress: Callable[[str], None]) -> None:
     for item in scenarios:
-        result = _run_one(item, context)
+        result = run_one(item, context, progress)
         report.scenarios.append(result)
         if result.failure is not None:
             report.failures.append(result.failure)
-        progress(f"  scenario {result.outcome:<7} {item.name}")
+
+
+def run_one(item: Scenario, context: Context, progress: Callable[[str], None]) -> ScenarioResult:
+    result = _run_one(item, context)
+    progress(f"  scenario {result.outcome:<7} {item.name}")
+    return result
 
 
 def _run_one(item: Scenario, context: Context) -> ScenarioResult:
