@@ -45,9 +45,9 @@ def _run(root: Path, variant: str | None) -> tuple[subprocess.CompletedProcess, 
     workdir.mkdir()
     if variant is None:
         with MockServer.start(data_dir) as server:
-            return _verify(server, workdir, 15, "--junit-xml", str(workdir / "report.xml")), workdir
+            return _verify(server, workdir, 15, "--require-coverage", "--junit-xml", str(workdir / "report.xml")), workdir
     with broken(variant).start(data_dir) as server:
-        return _verify(server, workdir, 5), workdir
+        return _verify(server, workdir, 5, *(("--require-coverage",) if variant == "message-changed" else ())), workdir
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,12 @@ def test_the_real_mock_passes(runs, record_property):
     assert passed and int(passed.group(1)) > 500
     assert "statuses seen" in result.stdout and "spec gate ok" in result.stdout
     assert " 0 skipped" in result.stdout  # the mock has a control plane: every scenario ran
+    # Every documented success status and every seed row was answered at least once.
+    assert "coverage 0 gaps" in result.stdout and "COVERAGE GAP" not in result.stdout
+    table = result.stdout[result.stdout.index("coverage: operation"):]
+    assert re.search(r"^POST /v1/actions/onetime-order/create-order +200×\d+ 400×\d+", table, re.M), table[:3000]
     suites = ET.parse(workdir / "report.xml").getroot()
+    assert suites.find("testsuite[@name='coverage']/testcase/failure") is None
     assert sum(int(suite.get("tests")) for suite in suites) > 20
     assert all(suite.get("failures") == "0" for suite in suites)
     assert not (workdir / ".schemathesis").exists() and not (workdir / ".hypothesis").exists()
@@ -79,6 +84,13 @@ def test_a_broken_mock_is_caught_by_name(runs, variant):
     assert result.returncode == 1, result.stdout[-6000:] + result.stderr[-3000:]
     assert CAUGHT_BY[variant] in result.stdout, result.stdout[-6000:]
     assert "regenerate this run with: " in result.stdout and f"--seed {SEED}" in result.stdout
+
+
+def test_a_seed_row_never_answered_is_a_coverage_gap(runs):
+    result, _ = runs["message-changed"].result()
+    gap = "COVERAGE GAP: never answered: POST /v1/actions/onetime-order/create-order 400 'State is required for US/CA' (seed row)"
+    assert gap in result.stdout, result.stdout[-6000:]
+    assert re.search(r"^ +- +400 State is required for US/CA$", result.stdout, re.M), result.stdout[-3000:]
 
 
 def test_a_deployment_without_control_plane_passes_with_those_scenarios_skipped(runs):

@@ -17,6 +17,7 @@ DEFAULT_MAX_EXAMPLES = 25
 ONE_CREDENTIALS = "--base-url takes --credentials once"
 PARITY_CREDENTIALS = "--parity takes --credentials once (for both targets) or twice (A's, then B's)"
 PARITY_FUZZ = "--parity runs no fuzzing: --max-examples and --seed do not apply"
+PARITY_COVERAGE = "--parity compares answers; --require-coverage applies to a --base-url run"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--safe", action="store_true",
                         help="for shared staging: only create fresh resources, at a bounded request rate")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="also write a JUnit XML report")
+    parser.add_argument("--require-coverage", action="store_true",
+                        help="fail when a documented success status, or a row of the seed's create-order error "
+                        "table, was never answered (under --safe: of the operations a safe run tests)")
     parser.set_defaults(usage_error=parser.error)
 
 
@@ -73,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed if args.seed is not None else secrets.randbelow(2**31),
         safe=args.safe,
         junit_xml=args.junit_xml,
+        require_coverage=args.require_coverage,
     ))
 
 
@@ -84,4 +89,6 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return f"{PARITY_CREDENTIALS}; got {given}"
     if args.max_examples is not None or args.seed is not None:
         return PARITY_FUZZ
+    if args.require_coverage:
+        return PARITY_COVERAGE
     return None

@@ -22,6 +22,7 @@ from schemathesis.engine.run import TESTING_PHASES
 from .. import contract
 from . import contracts
 from .client import Api
+from .coverage import Coverage
 from .report import Failure, OperationStats, Report, Reproduction
 
 # Under --safe: operations that write nothing (previewTax) or only fresh resources of verify's
@@ -29,6 +30,7 @@ from .report import Failure, OperationStats, Report, Reproduction
 SAFE_OPERATIONS = ["issueSessionToken", "createCheckoutSession", "previewTax", "createOnetimeOrder",
                    "createSubscriptionOrder"]
 SAFE_REQUESTS_PER_SECOND = 5
+GRAPHQL_OPERATION = "graphqlQuery"  # POST /v1/graphql, which the GraphQL run answers through, under --safe too
 
 
 GRAPHQL_PATH = "/v1/graphql"
@@ -103,7 +105,7 @@ def _graphql_apart(base_url: str, credentials: dict, environment: str, seed: int
                    max_examples: int) -> tuple[Report, list[str]]:
     """The GraphQL run in a process of its own: what it found, and its progress lines."""
     api = Api(base_url, credentials, environment=environment)
-    found, lines = Report(seed=seed), []
+    found, lines = Report(seed=seed, coverage=Coverage.of(base_url)), []
     _execute(build_graphql_schema(api, seed=seed, max_examples=max_examples, safe=False), found, lines.append)
     return found, lines
 
@@ -134,6 +136,7 @@ def _record(recorder: Any, report: Report) -> None:
         stats = report.operations.setdefault(node.value.operation.label, OperationStats())
         stats.cases += 1
         stats.statuses[interaction.response.status_code] += 1
+        report.coverage.observe(interaction.response)
     for case_id, checks in recorder.checks.items():
         node = recorder.cases.get(case_id)
         if node is None:

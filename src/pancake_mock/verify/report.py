@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
+from .coverage import Coverage
 from .signing import redacted
 
 MAX_BODY_SHOWN = 2000
@@ -74,6 +75,8 @@ class Report:
     failures: list[Failure] = field(default_factory=list)
     scenarios: list[ScenarioResult] = field(default_factory=list)
     gate: list[str] = field(default_factory=list)  # spec problems
+    coverage: Coverage = field(default_factory=lambda: Coverage(""))
+    coverage_gaps: list[str] | None = None  # with --require-coverage: what was never produced
 
     @property
     def cases(self) -> int:
@@ -84,10 +87,12 @@ class Report:
         self.operations.update(other.operations)
         self.checks.update(other.checks)
         self.failures.extend(other.failures)
+        self.coverage.merge(other.coverage)
 
     @property
     def failed(self) -> bool:
-        return bool(self.gate or self.failures or any(s.outcome == "failed" for s in self.scenarios))
+        return bool(self.gate or self.failures or self.coverage_gaps
+                    or any(s.outcome == "failed" for s in self.scenarios))
 
     def summary(self, command: str) -> str:
         """Failures with their reproductions first, so the output ends with the overview."""
@@ -120,12 +125,17 @@ class Report:
                 out.append(f"{label:<{width}}  {stats.cases:>5}  {stats.failures:>8}  {statuses}")
             out.append(f"{'total':<{width}}  {self.cases:>5}  {sum(s.failures for s in self.operations.values()):>8}")
             out.append("")
+        out += self.coverage.table()
+        out.append("")
+        for gap in self.coverage_gaps or ():
+            out.append(f"COVERAGE GAP: never answered: {gap}")
         scenario_counts = Counter(result.outcome for result in self.scenarios)
         verdict = "FAILED" if self.failed else "PASSED"
         out.append(
             f"verify {verdict}: {self.cases} cases, {len(self.failures)} failures, "
             f"scenarios {scenario_counts['passed']} passed / {scenario_counts['failed']} failed / "
             f"{scenario_counts['skipped']} skipped, spec gate {'ok' if not self.gate else f'{len(self.gate)} problems'}"
+            + ("" if self.coverage_gaps is None else f", coverage {len(self.coverage_gaps)} gaps")
         )
         out.append(f"regenerate this run with: {command} --seed {self.seed}")
         return "\n".join(out)
@@ -147,6 +157,9 @@ class Report:
                             _failure_text(result.failure) if result.failure else None)
             if result.outcome == "skipped":
                 ET.SubElement(element, "skipped", message=result.note)
+        if self.coverage_gaps is not None:
+            _case(_suite(suites, "coverage"), "required coverage", "coverage",
+                  "\n".join(f"never answered: {gap}" for gap in self.coverage_gaps) or None)
         _write(suites, path)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from .. import lint
-from . import contracts, fuzz, parity, scenarios
+from . import contracts, coverage, fuzz, parity, scenarios
 from .client import Api, TargetError, Throttle, load_credentials
 from .report import Report, write_parity_junit
 
@@ -27,6 +27,7 @@ class Options:
     seed: int
     safe: bool
     junit_xml: Path | None
+    require_coverage: bool = False
 
     def command(self) -> str:
         """The command line that repeats this run, seed aside."""
@@ -34,6 +35,8 @@ class Options:
                  "--environment", self.environment, "--max-examples", str(self.max_examples)]
         if self.safe:
             parts.append("--safe")
+        if self.require_coverage:
+            parts.append("--require-coverage")
         return shlex.join(parts)
 
 
@@ -43,13 +46,14 @@ def progress(line: str) -> None:
 
 def verify(options: Options) -> int:
     started = time.monotonic()
-    report = Report(seed=options.seed)
+    report = Report(seed=options.seed, coverage=coverage.Coverage.of(options.base_url))
     mode = "safe mode, " if options.safe else ""
     progress(f"verify {options.base_url} ({mode}environment {options.environment}, seed {options.seed}, "
              f"max-examples {options.max_examples})")
 
     report.gate = spec_gate()
-    api = connect(options.base_url, options.credentials, environment=options.environment, safe=options.safe)
+    api = connect(options.base_url, options.credentials, environment=options.environment, safe=options.safe,
+                  observer=report.coverage.observe)  # the scenarios' answers count towards coverage too
     if api is None:
         return 2
     progress(f"control plane: {'found at /_mock' if api.has_control_plane else 'none (those scenarios are skipped)'}")
@@ -61,6 +65,10 @@ def verify(options: Options) -> int:
     contracts.load("scenarios")  # registers the suite
     scenarios.run(scenarios.REGISTRY, scenarios.Context(api, options.safe), report, progress)
 
+    if options.require_coverage:
+        # Under --safe, the operations the run sets out to test are the safe ones (and the reads).
+        aimed_at = coverage.labels([*fuzz.SAFE_OPERATIONS, fuzz.GRAPHQL_OPERATION]) if options.safe else None
+        report.coverage_gaps = report.coverage.gaps(aimed_at)
     progress("")
     progress(report.summary(options.command()))
     progress(f"took {time.monotonic() - started:.0f} s")
