@@ -29,6 +29,7 @@ API_SPEC = SPEC_DIR / "pancake.yaml"
 CONTROL_SPEC = SPEC_DIR / "control.yaml"
 PAGES_SPEC = SPEC_DIR / "pages.yaml"
 GRAPHQL_SCHEMA = SPEC_DIR / "pancake.graphql"  # the reads: POST /v1/graphql in API_SPEC
+DOCUMENTS = (API_SPEC, CONTROL_SPEC, PAGES_SPEC)  # what the mock routes by, and /docs shows
 
 # The seed's create-order error table (status, errors[0].message), verbatim: a hard contract.
 SEED_ERRORS: tuple[tuple[int, str], ...] = (

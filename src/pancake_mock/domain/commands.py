@@ -368,3 +368,14 @@ class AnswerChallenge:
 class ShowCheckoutPage:
     slug: str
     session_id: str
+
+
+# The developers' pages (/docs in openapi/pages.yaml).
+@dataclass(frozen=True)
+class SwaggerUiFile:
+    file: str
+
+
+@dataclass(frozen=True)
+class OpenapiDocument:
+    document: str  # a contract's file name without `.yaml`
