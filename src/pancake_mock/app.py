@@ -220,6 +220,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         handlers.NotImplementedYet(),
         pages.Pages(mock.tokens, mock.order_rules),
         docs.Docs(),
+        docs.ControlPages(),
     )
     services = Services(mock.world, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(

@@ -52,6 +52,12 @@ def _read(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+def path_of(spec: Path, operation_id: str) -> str:
+    """The path of the operation with this id in the document at `spec`."""
+    return next(path for path, item in _read(spec.resolve())["paths"].items()
+                if any(isinstance(op, dict) and op.get("operationId") == operation_id for op in item.values()))
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pancake-mock"
 

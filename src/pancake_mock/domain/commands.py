@@ -370,9 +370,14 @@ class ShowCheckoutPage:
     session_id: str
 
 
-# The developers' pages (/docs in openapi/pages.yaml).
+# The developers' pages (/docs in openapi/pages.yaml, GraphiQL and the dashboard in openapi/control.yaml).
 @dataclass(frozen=True)
 class SwaggerUiFile:
+    file: str
+
+
+@dataclass(frozen=True)
+class GraphiqlFile:
     file: str
 
 

@@ -1,26 +1,33 @@
-"""The developers' pages: the contracts in Swagger UI (`/docs`, openapi/pages.yaml).
+"""The developers' pages: the contracts in Swagger UI (`/docs`, openapi/pages.yaml), and on the
+control plane (openapi/control.yaml) GraphiQL and the dashboard.
 
 Everything they load is served by the mock from installed packages (Swagger UI from
-`swagger-ui-bundle`), so they work with no network, and through the buyers' pages' renderer, so
-their Content-Security-Policy allows those files and nothing from elsewhere.
+`swagger-ui-bundle`, GraphiQL from `graphene-django-graphiql-static`), so they work with no
+network, and through the buyers' pages' renderer, so their Content-Security-Policy allows those
+files and nothing from elsewhere.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from starlette.responses import Response
 from swagger_ui_bundle import swagger_ui_path
 
 from .. import contract
+from ..adapters import seed
 from ..domain import commands
 from .handlers import operation
 from .pages import TEMPLATES, Assets, Pages, render
 from .pipeline import Call
 
+GRAPHIQL_FILES = Path(str(files("graphene_django_graphiql_static"))) / "static" / "graphene_django_graphiql_static"
 DOCS_ASSETS = Assets(css=None, script=(TEMPLATES / "docs.js").read_text(encoding="utf-8"), served=True)
+GRAPHIQL_ASSETS = Assets(css=(TEMPLATES / "graphiql.css").read_text(encoding="utf-8"),
+                         script=(TEMPLATES / "graphiql.js").read_text(encoding="utf-8"), served=True)
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 
 
@@ -58,3 +65,20 @@ class Docs:
     @operation(commands.OpenapiDocument, writes=False, refusal="refused")
     def get_openapi_document(self, call: Call, command: commands.OpenapiDocument) -> Response:
         return _served(_document(command.document), "application/json")
+
+
+class ControlPages:
+    """The control plane's pages for people; the guard in front of `/_mock` keeps them to its callers."""
+
+    @operation(writes=False)
+    def show_graphiql(self, call: Call, _command: None) -> Response:
+        credentials = seed.credentials(call.tx, call.world.base_url, call.tx.setting("devKeys"))
+        signed_path = contract.path_of(contract.API_SPEC, "graphqlQuery")
+        return render("graphiql.html", "graphiql", 200, assets=GRAPHIQL_ASSETS, files=f"{call.world.path}/_mock/graphiql",
+                      merchant_id=credentials["merchantId"], signed_path=signed_path, endpoint=call.world.path + signed_path,
+                      keys={key["environment"]: key["privateKeyPem"] for key in credentials["apiKeys"]})
+
+    @operation(commands.GraphiqlFile, writes=False)
+    def get_graphiql_file(self, call: Call, command: commands.GraphiqlFile) -> Response:
+        path = GRAPHIQL_FILES / command.file  # one of the names the contract lists
+        return _served(_file(path), MEDIA_TYPES[path.suffix])
