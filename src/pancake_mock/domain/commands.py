@@ -247,13 +247,27 @@ class Page:
 
 
 @dataclass(frozen=True)
-class ListOrders(Page):
+class CreationPage:
+    """A page of a list in creation order, `oldest` or `newest` first (`sort`), after the `cursor`."""
+
+    limit: int  # the contract's defaults fill these in
+    sort: str
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ListOrders(CreationPage):
     checkout_session_id: str | None = None
     status: str | None = None
 
 
 @dataclass(frozen=True)
-class ListDeliveries(Page):
+class ListPayments(CreationPage):
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ListDeliveries(CreationPage):
     store_id: str | None = None
     event_type: str | None = None
     status: str | None = None
