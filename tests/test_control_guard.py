@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from pancake_mock.wire.control_guard import is_loopback
 from support import OUTWARD, MockServer, error_of, needs_outward_address
 
 GUARDED = "The control plane needs a valid X-Control-Token from this address"

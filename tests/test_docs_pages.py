@@ -24,15 +24,9 @@ GRAPHIQL_FILES = Path(str(files("graphene_django_graphiql_static"))) / "static" 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """One mock on SQLite: the pages read the store as every page does (conftest's `api` resets it)."""
     with MockServer.start(tmp_path_factory.mktemp("docs-pages")) as running:
         yield running
-
-
-@pytest.fixture
-def api(server):
-    client = server.client()
-    client.reset()
-    return client
 
 
 def enum_of(spec: Path, path: str, name: str) -> list[str]:

@@ -3,27 +3,12 @@ GraphiQL runs a query it signed itself, the dashboard follows orders, payments a
 
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
 from browser import console_errors, wait
 from pancake_mock import contract
-from support import MockServer
-from test_docs_pages import placed_order
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with MockServer.start(tmp_path_factory.mktemp("docs-pages-browser")) as running:
-        yield running
-
-
-@pytest.fixture
-def api(server):
-    client = server.client()
-    client.reset()
-    return client
+from test_docs_pages import placed_order, server  # noqa: F401 (the module's mock, for conftest's `api`)
 
 
 def operations(spec) -> int:

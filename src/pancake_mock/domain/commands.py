@@ -386,12 +386,9 @@ class ShowCheckoutPage:
 
 # The developers' pages (/docs in openapi/pages.yaml, GraphiQL and the dashboard in openapi/control.yaml).
 @dataclass(frozen=True)
-class SwaggerUiFile:
-    file: str
+class PackagedFile:
+    """A file a page loads, of the package that ships it (Swagger UI's, GraphiQL's)."""
 
-
-@dataclass(frozen=True)
-class GraphiqlFile:
     file: str
 
 

@@ -70,8 +70,8 @@ class Docs:
         return render("docs.html", "docs", 200, assets=DOCS_ASSETS, documents=documents, icon=_icon(call),
                       files=_link(call, contract.PAGES_SPEC, "getSwaggerUiFile", file=""))
 
-    @operation(commands.SwaggerUiFile, writes=False, refusal="refused")
-    def get_swagger_ui_file(self, call: Call, command: commands.SwaggerUiFile) -> Response:
+    @operation(commands.PackagedFile, writes=False, refusal="refused")
+    def get_swagger_ui_file(self, call: Call, command: commands.PackagedFile) -> Response:
         path = Path(swagger_ui_path) / command.file  # one of the names the contract lists
         return _served(_file(path), MEDIA_TYPES[path.suffix])
 
@@ -101,7 +101,7 @@ class ControlPages:
                       merchant_id=credentials["merchantId"], signed_path=signed_path, endpoint=call.world.path + signed_path,
                       keys={key["environment"]: key["privateKeyPem"] for key in credentials["apiKeys"]})
 
-    @operation(commands.GraphiqlFile, writes=False)
-    def get_graphiql_file(self, call: Call, command: commands.GraphiqlFile) -> Response:
+    @operation(commands.PackagedFile, writes=False)
+    def get_graphiql_file(self, call: Call, command: commands.PackagedFile) -> Response:
         path = GRAPHIQL_FILES / command.file  # one of the names the contract lists
         return _served(_file(path), MEDIA_TYPES[path.suffix])
