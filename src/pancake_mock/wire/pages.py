@@ -123,11 +123,11 @@ class Pages:
         current = origin and call.tx.get(ProductVersion, (origin.product_id, origin.product_version))
         target = call.tx.get(ProductVersion, (session.product_id, session.product_version))
         return render("change.html", page.state, 200, (call.world.base_url,), store_name=page.store.name,
-                       current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
-                       new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
-                       billing_period=target.billing_period if target else None, timing=change.timing,
-                       charge=change.change_amount, credit=change.change_credit_amount,
-                       action=f"{call.world.path}/store/{page.store.slug}/change/{session.id}")
+                      current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
+                      new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
+                      billing_period=target.billing_period if target else None, timing=change.timing,
+                      charge=change.change_amount, credit=change.change_credit_amount,
+                      action=f"{call.world.path}/store/{page.store.slug}/change/{session.id}")
 
     @operation(commands.ShowCheckoutPage, refusal="refused")
     def confirm_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
@@ -152,9 +152,9 @@ class Pages:
         if page.state != payments.CHALLENGED or challenge is None:
             return self._payment_page(call.world, page)
         return render("challenge.html", payments.CHALLENGED, 200, _form_origins(call.world, page),
-                       store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
-                       currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
-                       action=f"{call.world.path}/psp/checkout/{page.checkout.token}/challenge")
+                      store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
+                      currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
+                      action=f"{call.world.path}/psp/checkout/{page.checkout.token}/challenge")
 
     @operation(commands.AnswerChallenge, refusal="refused")
     def answer_challenge(self, call: Call, command: commands.AnswerChallenge) -> Response:
@@ -165,13 +165,13 @@ class Pages:
     def show_thank_you_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
         page = payments.payment_page(call.tx, call.world.psp, command.token, call.now)
         order = page.order
-        return render("complete.html", page.state, 200, (), store_name=page.store.name,
-                       product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
-                       total=display(order.price_snapshot.total, order.currency), currency=order.currency)
+        return render("complete.html", page.state, 200, store_name=page.store.name,
+                      product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
+                      total=display(order.price_snapshot.total, order.currency), currency=order.currency)
 
     @staticmethod
     def refused(error: errors.ApiError) -> Response:
-        return render("error.html", "error", error.status, (), code=error.status, message=error.message)
+        return render("error.html", "error", error.status, code=error.status, message=error.message)
 
     def _after(self, world: World, attempt: payments.Attempt, entry: cards.CardEntry | None = None) -> Response:
         page = attempt.page
