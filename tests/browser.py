@@ -13,6 +13,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM = Path(os.environ.get("PANCAKE_MOCK_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("PANCAKE_MOCK_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -32,6 +33,7 @@ def start(profile: Path | None = None) -> webdriver.Chrome:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile or tempfile.mkdtemp(prefix='pancake-chromium-')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for console_errors()
     # Selenium Manager would look for a driver online; the Debian one is given.
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
@@ -39,3 +41,12 @@ def start(profile: Path | None = None) -> webdriver.Chrome:
 def missing_reason() -> str:
     return (f"Chromium or ChromeDriver is not installed ({CHROMIUM}, {CHROMEDRIVER}; Debian packages "
             f"chromium and chromium-driver); found chromium: {shutil.which('chromium')}")
+
+
+def wait(driver: webdriver.Chrome, condition, seconds: float = 10):
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+def console_errors(driver: webdriver.Chrome) -> list[str]:
+    """What the page logged as errors (scripts, CSP refusals, failed loads) since the last call."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+import browser
 import postgres
 from support import SUMMARY, MockServer
 
@@ -50,6 +51,18 @@ def api(server):
     client = server.client()
     client.reset()
     return client
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """A headless Chromium for a module's page tests (tests/browser.py)."""
+    if not browser.available():
+        if os.environ.get("CI"):
+            pytest.fail(browser.missing_reason() + ": CI must run the page tests")
+        pytest.skip(browser.missing_reason())
+    driver = browser.start(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

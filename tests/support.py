@@ -14,18 +14,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 import schemathesis
 
 from pancake_mock import contract
+from pancake_mock import server as mock_server
 from pancake_mock.adapters import keys
+from pancake_mock.wire.control_guard import is_loopback
 from pancake_mock.testing import MockProcess, free_port  # noqa: F401 (tests take free_port from here)
 from pancake_mock.verify.client import Api
 
 # A test's `record_property(SUMMARY, text)`: conftest prints the text once the run ends.
 SUMMARY = "summary"
 
-CONTRACTS = [schemathesis.openapi.from_dict(contract.load(spec)) for spec in (contract.API_SPEC, contract.CONTROL_SPEC)]
+CONTRACTS = [schemathesis.openapi.from_dict(contract.load(spec)) for spec in contract.DOCUMENTS]
+# A caller from another machine is simulated by connecting to this machine's own outward address:
+# the mock then sees that address, not loopback, as the peer.
+OUTWARD = mock_server.outward_address()
+needs_outward_address = pytest.mark.skipif(
+    OUTWARD is None or is_loopback(OUTWARD), reason="this machine has no non-loopback address to call from")
 
 
 def check_contract(response: requests.Response) -> requests.Response:

@@ -16,7 +16,7 @@ from pancake_mock.contract import SEED_ERRORS
 from pancake_mock.domain import errors
 
 
-@pytest.mark.parametrize("path", [contract.API_SPEC, contract.CONTROL_SPEC], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", contract.DOCUMENTS, ids=lambda p: p.name)
 def test_documents_are_valid_openapi_31(path):
     document = yaml.safe_load(path.read_text())
     assert document["openapi"].startswith("3.1")

@@ -1,23 +1,15 @@
 """The control plane answers this machine freely, other machines only with the control token,
-and nobody at all with --no-control-plane.
-
-A caller from another machine is simulated by connecting to this machine's own outward address:
-the mock then sees that address, not loopback, as the peer.
-"""
+and nobody at all with --no-control-plane (other machines: support.OUTWARD)."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
-from pancake_mock import server as mock_server
 from pancake_mock.wire.control_guard import is_loopback
-from support import MockServer, error_of
+from support import OUTWARD, MockServer, error_of, needs_outward_address
 
 GUARDED = "The control plane needs a valid X-Control-Token from this address"
-OUTWARD = mock_server.outward_address()
-needs_outward_address = pytest.mark.skipif(
-    OUTWARD is None or is_loopback(OUTWARD), reason="this machine has no non-loopback address to call from")
 
 
 def faults(host: str, port: int, **headers: str) -> requests.Response:

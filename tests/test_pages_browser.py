@@ -3,16 +3,14 @@ page (its tax preview follows the country), to the PSP's page and a paid order."
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
-import browser
+from browser import wait
 from support import MockServer
 
 
@@ -22,24 +20,9 @@ def server(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    if not browser.available():
-        if os.environ.get("CI"):
-            pytest.fail(browser.missing_reason() + ": CI must run the page tests")
-        pytest.skip(browser.missing_reason())
-    driver = browser.start(tmp_path_factory.mktemp("chromium-profile"))
-    yield driver
-    driver.quit()
-
-
 @pytest.fixture
 def api(server):
     return server.client()
-
-
-def wait(driver, condition, seconds: float = 10):
-    return WebDriverWait(driver, seconds).until(condition)
 
 
 def text(driver, element_id: str) -> str:

@@ -29,7 +29,7 @@ from .adapters.tokens import TokenCodec
 from .adapters.worlds import Tenants, World
 from .domain import tax
 from .domain.orders import OrderRules
-from .wire import envelope, graphql, handlers, pages
+from .wire import docs, envelope, graphql, handlers, pages
 from .wire.control_guard import ControlGuard
 from .wire.tenants import TenantMount
 from .wire.credentials import Credentials
@@ -219,6 +219,8 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
         graphql.Reads(),
         handlers.NotImplementedYet(),
         pages.Pages(mock.tokens, mock.order_rules),
+        docs.Docs(),
+        docs.ControlPages(),
     )
     services = Services(mock.world, mock.clock, Credentials(mock.tokens))
     app = connexion.FlaskApp(
@@ -233,7 +235,7 @@ def build_app(mock: Mock) -> connexion.FlaskApp:
             ContextMiddleware,
         ],
     )
-    for spec in (contract.API_SPEC, contract.CONTROL_SPEC, contract.PAGES_SPEC):
+    for spec in contract.DOCUMENTS:
         # connexion resolves each operationId to a function of its Flask app; the pipeline answers first.
         # Both are served from the root: Flask needs each blueprint named apart.
         app.add_api(contract.load(spec), name=spec.stem, resolver=Resolver(function_resolver=lambda _id: _unreachable))

@@ -29,6 +29,7 @@ API_SPEC = SPEC_DIR / "pancake.yaml"
 CONTROL_SPEC = SPEC_DIR / "control.yaml"
 PAGES_SPEC = SPEC_DIR / "pages.yaml"
 GRAPHQL_SCHEMA = SPEC_DIR / "pancake.graphql"  # the reads: POST /v1/graphql in API_SPEC
+DOCUMENTS = (API_SPEC, CONTROL_SPEC, PAGES_SPEC)  # what the mock routes by, and /docs shows
 
 # The seed's create-order error table (status, errors[0].message), verbatim: a hard contract.
 SEED_ERRORS: tuple[tuple[int, str], ...] = (
@@ -49,6 +50,12 @@ SEED_ERRORS: tuple[tuple[int, str], ...] = (
 @cache
 def _read(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def path_of(spec: Path, operation_id: str) -> str:
+    """The path of the operation with this id in the document at `spec`."""
+    return next(path for path, item in _read(spec.resolve())["paths"].items()
+                if any(isinstance(op, dict) and op.get("operationId") == operation_id for op in item.values()))
 
 
 def cache_dir() -> Path:

@@ -232,6 +232,8 @@ payments = Table(
     Column("updated_at", UtcDateTime),
     # An order's payments, oldest first (the control plane shows them; GraphQL will too).
     Index("payments_by_order", "order_id", "created_at", "id"),
+    # Every payment in creation order, either way (the control plane's list, the dashboard's newest).
+    Index("payments_by_creation", "created_at", "id"),
 )
 subscriptions = Table(
     "subscriptions",

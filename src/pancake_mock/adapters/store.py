@@ -130,16 +130,18 @@ def _table_of(kind: type) -> Any:
 
 @cache
 def _selection(kind: type, where: tuple[str, ...], order: tuple[str, ...] | None = None,
-               after: bool = False, limited: bool = False) -> Statement:
-    """Rows of `kind` matching `where`, in `order` (else by key), after a key, up to a limit."""
+               after: bool = False, limited: bool = False, descending: bool = False) -> Statement:
+    """Rows of `kind` matching `where`, in `order` (else by key) or its reverse, after a key in that
+    direction, up to a limit."""
     table = MAPPINGS[kind].table
     columns = [table.c[name] for name in (order or MAPPINGS[kind].key)]
     query = select(table).where(*(table.c[name] == bindparam(f"w_{name}", type_=table.c[name].type) for name in where))
     if after:
-        query = query.where(after_key(columns, [bindparam(f"a_{column.key}", type_=column.type) for column in columns]))
+        key = [bindparam(f"a_{column.key}", type_=column.type) for column in columns]
+        query = query.where(tuple_(*columns) < tuple_(*key) if descending else after_key(columns, key))
     if limited:
         query = query.limit(bindparam("limit", type_=Integer()))
-    return Statement(query.order_by(*columns))
+    return Statement(query.order_by(*(column.desc() if descending else column for column in columns)))
 
 
 SETTING = Statement(select(settings.c.value).where(settings.c.key == bindparam("key", type_=String())))
@@ -269,9 +271,10 @@ class SqlTransaction:
         self._cursor.execute(compiled.sql, compiled.arguments(params or {}))
         return self._cursor.rowcount
 
-    def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None,
-             **where: Any) -> list[T]:
-        """Up to `limit` + 1 rows in `order` after the key `after`: one more than asked says a next page exists."""
+    def page(self, kind: type[T], order: tuple[str, ...], limit: int, after: tuple | None, *,
+             descending: bool = False, **where: Any) -> list[T]:
+        """Up to `limit` + 1 rows in `order` (or, `descending`, its reverse) after the key `after`: one
+        more than asked says a next page exists."""
         if not _matchable(tuple(where.values())):
             return []
         params = {f"w_{name}": value for name, value in where.items()}
@@ -279,7 +282,7 @@ class SqlTransaction:
         if after is not None:
             params.update({f"a_{name}": value for name, value in zip(order, after)})
         mapping = MAPPINGS[kind]
-        statement = _selection(kind, tuple(where), order, after is not None, limited=True)
+        statement = _selection(kind, tuple(where), order, after is not None, limited=True, descending=descending)
         return [mapping.entity(row) for row in self.rows(statement, params)]
 
     def get(self, kind: type[T], key: Any) -> T | None:

@@ -247,13 +247,27 @@ class Page:
 
 
 @dataclass(frozen=True)
-class ListOrders(Page):
+class CreationPage:
+    """A page of a list in creation order, `oldest` or `newest` first (`sort`), after the `cursor`."""
+
+    limit: int  # the contract's defaults fill these in
+    sort: str
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ListOrders(CreationPage):
     checkout_session_id: str | None = None
     status: str | None = None
 
 
 @dataclass(frozen=True)
-class ListDeliveries(Page):
+class ListPayments(CreationPage):
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ListDeliveries(CreationPage):
     store_id: str | None = None
     event_type: str | None = None
     status: str | None = None
@@ -368,3 +382,16 @@ class AnswerChallenge:
 class ShowCheckoutPage:
     slug: str
     session_id: str
+
+
+# The developers' pages (/docs in openapi/pages.yaml, GraphiQL and the dashboard in openapi/control.yaml).
+@dataclass(frozen=True)
+class PackagedFile:
+    """A file a page loads, of the package that ships it (Swagger UI's, GraphiQL's)."""
+
+    file: str
+
+
+@dataclass(frozen=True)
+class OpenapiDocument:
+    document: str  # a contract's file name without `.yaml`

@@ -19,8 +19,8 @@ from ..adapters.worlds import Tenants
 from ..adapters import deliveries
 from ..domain import (auth, cards, catalog, checkout, commands, errors, events, groups, lifecycle, orders, payments,
                       refunds, safety, stores, subscriptions, trials, webhooks)
-from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Product, ProductVersion,
-                            WebhookDelivery)
+from ..domain.model import (ONETIME, SUBSCRIPTION, CheckoutSession, DeliveryAttempt, Order, Payment, Product,
+                            ProductVersion, WebhookDelivery)
 from . import views
 from .envelope import ok
 from .pipeline import Call, Handler
@@ -238,6 +238,15 @@ def page(items: list, limit: int, name: str, render: t.Callable[[t.Any], dict], 
     return {name: [render(item) for item in shown], "nextCursor": cursor(shown[-1]) if len(items) > limit else None}
 
 
+def by_creation(call: Call, kind: type, command: commands.CreationPage, name: str, render: t.Callable[[t.Any], dict],
+                **where: t.Any) -> dict:
+    """A page of `kind` in creation order, oldest or newest first, of the rows whose given fields match."""
+    where = {field: value for field, value in where.items() if value is not None}
+    found = call.tx.page(kind, ("created_at", "id"), command.limit, views.creation_position(command.cursor),
+                         descending=command.sort == "newest", **where)
+    return page(found, command.limit, name, render, views.creation_cursor)
+
+
 def _moment(text: str) -> datetime:
     """An ISO 8601 date-time; one without a zone is taken as UTC."""
     try:
@@ -261,10 +270,12 @@ class Control:
 
     @operation(commands.ListOrders, writes=False)
     def list_orders(self, call: Call, command: commands.ListOrders) -> dict:
-        where = {name: value for name, value in (("checkout_session_id", command.checkout_session_id),
-                                                 ("status", command.status)) if value is not None}
-        found = call.tx.page(Order, ("created_at", "id"), command.limit, views.creation_position(command.cursor), **where)
-        return page(found, command.limit, "orders", views.order_record, views.creation_cursor)
+        return by_creation(call, Order, command, "orders", views.order_record,
+                           checkout_session_id=command.checkout_session_id, status=command.status)
+
+    @operation(commands.ListPayments, writes=False)
+    def list_payments(self, call: Call, command: commands.ListPayments) -> dict:
+        return by_creation(call, Payment, command, "payments", views.payment_record, order_id=command.order_id)
 
     @operation(commands.OrderRef, writes=False)
     def get_order(self, call: Call, command: commands.OrderRef) -> dict:
@@ -398,11 +409,8 @@ class Deliveries:
 
     @operation(commands.ListDeliveries, writes=False)
     def list_webhook_deliveries(self, call: Call, command: commands.ListDeliveries) -> dict:
-        where = {name: value for name, value in (("store_id", command.store_id), ("event_type", command.event_type),
-                                                 ("status", command.status)) if value is not None}
-        found = call.tx.page(WebhookDelivery, ("created_at", "id"), command.limit,
-                             views.creation_position(command.cursor), **where)
-        return page(found, command.limit, "deliveries", views.delivery_record, views.creation_cursor)
+        return by_creation(call, WebhookDelivery, command, "deliveries", views.delivery_record,
+                           store_id=command.store_id, event_type=command.event_type, status=command.status)
 
     @operation(commands.DeliveryRef, writes=False)
     def get_webhook_delivery(self, call: Call, command: commands.DeliveryRef) -> dict:

@@ -1,17 +1,19 @@
 """The buyers' HTML pages (openapi/pages.yaml): the hosted checkout page, and the fake PSP's
-payment page with its 3-D Secure step.
+payment page with its 3-D Secure step; and `render`, which every page of the mock goes through.
 
 Handlers as for the API (typed command in, domain call, view out); the view is a rendered page.
 Templates escape everything they show (store and product names, emails are merchants' and
 buyers' text), and every page is sent with a Content-Security-Policy that allows only its own
 stylesheet (and the checkout page's own script, calling the mock's API), and forms posted back to
-the mock (and, after paying, the merchant's success URL).
+the mock (and, after paying, the merchant's success URL). The developers' pages (wire/docs.py)
+also load files the mock serves itself.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -36,11 +38,35 @@ CSS = (TEMPLATES / "page.css").read_text(encoding="utf-8")
 CHECKOUT_SCRIPT = (TEMPLATES / "checkout.js").read_text(encoding="utf-8")
 
 
+@cache
 def _digest(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-_CSS_HASH, _SCRIPT_HASH = _digest(CSS), _digest(CHECKOUT_SCRIPT)
+@dataclass(frozen=True)
+class Assets:
+    """What a page uses besides its HTML, as its Content-Security-Policy allows it: its inline
+    stylesheet and script, by their hashes, and files the mock serves itself (Swagger UI's, GraphiQL's)."""
+
+    css: str | None = CSS
+    script: str | None = None  # it may call the mock's API ('self')
+    served: bool = False  # scripts, stylesheets, images and fonts from the mock's own paths
+
+    def policy(self, form_origins: tuple[str, ...]) -> str:
+        own = ("'self'",) if self.served else ()
+        scripts = (*own, *((_digest(self.script),) if self.script else ()))
+        return "; ".join((
+            "default-src 'none'",
+            "style-src " + " ".join((*own, *((_digest(self.css),) if self.css else ()))),
+            *((f"script-src {' '.join(scripts)}", "connect-src 'self'") if scripts else ()),
+            *(("img-src 'self' data:", "font-src 'self' data:") if self.served else ()),
+            "form-action 'self' " + " ".join(form_origins) if form_origins else "form-action 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ))
+
+
+CHECKOUT_ASSETS = Assets(script=CHECKOUT_SCRIPT)
 
 
 @cache
@@ -76,8 +102,8 @@ class Pages:
             token = self.tokens.encode(guest.id, guest.store_id, guest.role)
         billing = session.billing_detail
         options = session.options
-        return _render(
-            "checkout.html", page.state, 200, (), script=CHECKOUT_SCRIPT,
+        return render(
+            "checkout.html", page.state, 200, assets=CHECKOUT_ASSETS,
             language=options.language, theme={True: "dark", False: "light"}.get(options.dark_mode),
             store_name=page.store.name, product_name=options.product_name, product_version=session.product_version,
             amount=session.price.amount,
@@ -96,12 +122,12 @@ class Pages:
         origin = call.tx.get(Order, change.origin_order_id)
         current = origin and call.tx.get(ProductVersion, (origin.product_id, origin.product_version))
         target = call.tx.get(ProductVersion, (session.product_id, session.product_version))
-        return _render("change.html", page.state, 200, (call.world.base_url,), store_name=page.store.name,
-                       current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
-                       new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
-                       billing_period=target.billing_period if target else None, timing=change.timing,
-                       charge=change.change_amount, credit=change.change_credit_amount,
-                       action=f"{call.world.path}/store/{page.store.slug}/change/{session.id}")
+        return render("change.html", page.state, 200, (call.world.base_url,), store_name=page.store.name,
+                      current_plan=current.name if current else change.origin_order_id, order_id=change.origin_order_id,
+                      new_plan=session.options.product_name, amount=session.price.amount, currency=session.currency,
+                      billing_period=target.billing_period if target else None, timing=change.timing,
+                      charge=change.change_amount, credit=change.change_credit_amount,
+                      action=f"{call.world.path}/store/{page.store.slug}/change/{session.id}")
 
     @operation(commands.ShowCheckoutPage, refusal="refused")
     def confirm_change_page(self, call: Call, command: commands.ShowCheckoutPage) -> Response:
@@ -125,10 +151,10 @@ class Pages:
         challenge = page.checkout.challenge
         if page.state != payments.CHALLENGED or challenge is None:
             return self._payment_page(call.world, page)
-        return _render("challenge.html", payments.CHALLENGED, 200, _form_origins(call.world, page),
-                       store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
-                       currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
-                       action=f"{call.world.path}/psp/checkout/{page.checkout.token}/challenge")
+        return render("challenge.html", payments.CHALLENGED, 200, _form_origins(call.world, page),
+                      store_name=page.store.name, total=display(page.order.price_snapshot.total, page.order.currency),
+                      currency=page.order.currency, brand=challenge.card.brand.title(), last4=challenge.card.last4,
+                      action=f"{call.world.path}/psp/checkout/{page.checkout.token}/challenge")
 
     @operation(commands.AnswerChallenge, refusal="refused")
     def answer_challenge(self, call: Call, command: commands.AnswerChallenge) -> Response:
@@ -139,13 +165,13 @@ class Pages:
     def show_thank_you_page(self, call: Call, command: commands.ShowPaymentPage) -> Response:
         page = payments.payment_page(call.tx, call.world.psp, command.token, call.now)
         order = page.order
-        return _render("complete.html", page.state, 200, (), store_name=page.store.name,
-                       product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
-                       total=display(order.price_snapshot.total, order.currency), currency=order.currency)
+        return render("complete.html", page.state, 200, store_name=page.store.name,
+                      product_name=page.product_name, buyer_email=order.buyer_email, order_id=order.id,
+                      total=display(order.price_snapshot.total, order.currency), currency=order.currency)
 
     @staticmethod
     def refused(error: errors.ApiError) -> Response:
-        return _render("error.html", "error", error.status, (), code=error.status, message=error.message)
+        return render("error.html", "error", error.status, code=error.status, message=error.message)
 
     def _after(self, world: World, attempt: payments.Attempt, entry: cards.CardEntry | None = None) -> Response:
         page = attempt.page
@@ -166,7 +192,7 @@ class Pages:
         order = page.order
         snapshot = order.price_snapshot
         continue_url = _success_url(world, page, order.payment_id) if page.state == payments.PAID else None
-        return _render(
+        return render(
             "payment.html", page.state, status, _form_origins(world, page),
             store_name=page.store.name, product_name=page.product_name, buyer_email=order.buyer_email,
             currency=order.currency, subtotal=display(snapshot.subtotal, order.currency),
@@ -202,20 +228,13 @@ def refusals() -> dict[str, object]:
                          Pages.refused)
 
 
-def _render(template: str, state: str, status: int, form_origins: tuple[str, ...], *, script: str | None = None,
-            **values: object) -> Response:
-    html = _ENVIRONMENT.get_template(template).render(css=Markup(CSS), state=state,
-                                                      script=Markup(script) if script else None, **values)
-    policy = "; ".join((
-        "default-src 'none'",
-        f"style-src {_CSS_HASH}",
-        *((f"script-src {_SCRIPT_HASH}", "connect-src 'self'") if script else ()),
-        "form-action 'self' " + " ".join(form_origins) if form_origins else "form-action 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ))
+def render(template: str, state: str, status: int, form_origins: tuple[str, ...] = (), *, assets: Assets = Assets(),
+           **values: object) -> Response:
+    html = _ENVIRONMENT.get_template(template).render(
+        css=Markup(assets.css) if assets.css else None, script=Markup(assets.script) if assets.script else None,
+        state=state, **values)
     return HTMLResponse(html, status, headers={
-        "Content-Security-Policy": policy,
+        "Content-Security-Policy": assets.policy(form_origins),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",

@@ -200,7 +200,7 @@ def session_record(session: CheckoutSession, now: datetime) -> dict[str, Any]:
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def creation_cursor(entity: Order | WebhookDelivery) -> str:
+def creation_cursor(entity: Order | Payment | WebhookDelivery) -> str:
     """Where a page in creation order ends: `<created_at in microseconds since 1970>-<id>`."""
     return f"{(entity.created_at - EPOCH) // timedelta(microseconds=1)}-{entity.id}"
 
