@@ -342,6 +342,81 @@ def store_lifecycle(ctx: Context):
     expect(api.signed("/v1/actions/store/delete-store", {"id": store["id"]}), 404, "Store not found")
 
 
+@scenario("webhooks: add-webhook, update-webhook and remove-webhook on a store of verify's own")
+def webhook_endpoints(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    store = api.create_store("verify webhooks")
+    added = expect(api.signed("/v1/actions/store/add-webhook", {
+        "storeId": store["id"], "channel": "http", "url": "https://example.com/verify-hook",
+        "events": ["order.completed"], "testMode": True}), 200).json()["data"]["webhook"]
+    check((added["storeId"], added["url"]) == (store["id"], "https://example.com/verify-hook"),
+          "add-webhook does not answer the endpoint it added", added)
+    updated = expect(api.signed("/v1/actions/store/update-webhook", {
+        "id": added["id"], "url": "https://example.com/verify-hook-2"}), 200).json()["data"]["webhook"]
+    check(updated["url"] == "https://example.com/verify-hook-2", "update-webhook does not change the URL", updated)
+    expect(api.signed("/v1/actions/store/remove-webhook", {"id": added["id"]}), 200)
+    expect(api.signed("/v1/actions/store/remove-webhook", {"id": added["id"]}), 404)
+    expect(api.signed("/v1/actions/store/delete-store", {"id": store["id"]}), 200)
+
+
+@scenario("subscription catalog: update-product, publish-product and update-status of a subscription product")
+def subscription_catalog(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    plan = api.create_product("subscription")
+    base = "/v1/actions/subscription-product"
+    updated = expect(api.signed(f"{base}/update-product", {"id": plan["id"], "name": plan["name"] + " v2"}),
+                     200).json()["data"]["product"]
+    check(updated["name"] == plan["name"] + " v2", "update-product does not answer the new name", updated)
+    expect(api.signed(f"{base}/publish-product", {"id": plan["id"]}), 200)
+    expect(api.signed(f"{base}/update-status", {"id": plan["id"], "status": "inactive"}), 200)
+    expect(api.signed(CREATE_SESSION, {"productId": plan["id"], "currency": "USD"}), 400, "Product is not active")
+
+
+def paid_order(ctx: Context, kind: str, buyer: str) -> tuple[dict, str]:
+    """A `kind` order of a fresh buyer of verify's own, paid through the control plane, and the buyer's token."""
+    api = ctx.api
+    token = api.issue_token(buyer=buyer)
+    session = api.create_session(first_product(api, kind)["id"], "USD")
+    expect(api.create_order(order_body(session), token, kind=kind), 200)
+    [order] = orders_of(api, session)
+    return api.control("POST", f"/orders/{order['id']}/pay", json={}), token
+
+
+@scenario("subscriptions: a paid subscription is canceled to its period's end and reactivated by its buyer",
+          control_plane=True)
+def subscription_cancel_and_reactivate(ctx: Context):
+    api = ctx.api
+    paid, token = paid_order(ctx, "subscription", f"verify-member-{secrets.token_hex(3)}")
+    order_id = paid["order"]["id"]
+    check(paid["order"]["status"] == "active", "a paid subscription is not active", paid)
+    canceled = expect(api.as_buyer("/v1/actions/subscription-order/cancel-order", {"orderId": order_id}, token), 200)
+    check(canceled.json()["data"] == {"orderId": order_id, "status": "canceling"},
+          "an active subscription's cancel-order does not answer canceling", canceled)
+    reactivated = expect(api.as_buyer("/v1/actions/subscription-order/reactivate-order", {"orderId": order_id}, token), 200)
+    check(reactivated.json()["data"] == {"orderId": order_id, "status": "active"},
+          "reactivate-order does not answer active", reactivated)
+    expect(api.as_buyer("/v1/actions/subscription-order/reactivate-order", {"orderId": order_id}, token), 400,
+           "Only canceling subscriptions can be reactivated")
+
+
+@scenario("refund tickets: a buyer's ticket on a paid order is pending review; once rejected, it is resubmitted",
+          control_plane=True)
+def refund_ticket(ctx: Context):
+    api = ctx.api
+    paid, token = paid_order(ctx, "onetime", f"verify-refund-{secrets.token_hex(3)}")
+    payment = paid["payment"]
+    ask = {"paymentId": payment["id"], "reason": "verify: not what I expected",
+           "requestedAmount": {"amount": "1.00", "currency": payment["currency"]}}
+    ticket = expect(api.as_buyer("/v1/actions/refund-ticket/create-ticket", ask, token), 200).json()["data"]["ticket"]
+    check(ticket["status"] == "pending", "a buyer's new ticket is not pending review", ticket)
+    api.control("POST", f"/refund-tickets/{ticket['id']}/review", json={"decision": "reject", "rejectReason": "verify"})
+    again = expect(api.as_buyer("/v1/actions/refund-ticket/resubmit-ticket", {**ask, "ticketId": ticket["id"]}, token),
+                   200).json()["data"]["ticket"]
+    check((again["status"], again["versionNumber"]) == ("pending", 2), "a resubmitted ticket is not pending, version 2", again)
+
+
 @scenario("trials: preview-trial answers a subscription's trial days, and 400 for a one-time session")
 def preview_trial(ctx: Context):
     writes_catalog(ctx)
