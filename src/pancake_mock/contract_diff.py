@@ -132,7 +132,6 @@ _INPUT_ERRORS = {
     "not-a-mapping": "{path}: not a YAML mapping",
     "dangling": "{path}#{pointer}: $ref {ref!r} resolves to nothing",
     "git": "git {command}: {error}",
-    "outside-git": "{path} is not in the git work tree {top}",
     "allow-list": "{path}: a list of entries, each with rule, location and reason",
     "allow-list-entry": "{path}: entry {index}: {problem}",
 }
@@ -221,10 +220,7 @@ def _at_git_ref(ref: str, new: Path) -> _Side:
     """The same directory or file as `new`, as it is at the git ref `ref`."""
     where = new.resolve()
     top = Path(_git(where if where.is_dir() else where.parent, "rev-parse", "--show-toplevel").strip())
-    try:
-        relative = where.relative_to(top)
-    except ValueError:
-        raise InputError("outside-git", path=new, top=top) from None
+    relative = where.relative_to(top)  # git ran in `where`: its work tree holds it
     _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
 
     def read_text(path: Path) -> str:
@@ -893,7 +889,7 @@ def format_markdown(report: Report) -> str:
     if folded:
         lines += [f"<details><summary>{len(folded)} non-breaking change(s)</summary>", "", *table(folded), "", "</details>", ""]
     lines += [f"> **Warning**: {_cell(_stale_line(report, entry))}" for entry in report.stale]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip()
 
 
 def _cell(text: str) -> str:
