@@ -152,7 +152,7 @@ CASES = [
      f"{THINGS}/responses/200/content/application~1json/schema/properties/value"),
     ("response-property-required", NON_BREAKING, with_property("response", {}), with_property("response", {}, required=True),
      f"{THINGS}/responses/200/content/application~1json/schema/properties/value"),
-    ("schema-deprecated", DEPRECATION, with_property("request", {}), with_property("request", {"deprecated": True}),
+    ("property-deprecated", DEPRECATION, with_property("request", {}), with_property("request", {"deprecated": True}),
      f"{THINGS}/requestBody/content/application~1json/schema/properties/value"),
     ("seed-error-message-changed", BREAKING, with_errors({"400": error("State is required for US/CA")}),
      with_errors({"400": error()}), f"{THINGS}/responses/400"),
@@ -274,6 +274,22 @@ def test_a_shared_schema_is_one_change_naming_every_operation_and_a_recursive_on
     assert change.line() == "the response property name is removed (in readA and 1 more)"
 
 
+def test_a_property_is_where_its_object_names_it_not_where_its_schema_is(tmp_path):
+    schemas = {"Amount": {"type": "string"}, "Refund": {"type": "object", "properties": {}}}
+    refund = thing(response={"$ref": "#/components/schemas/Refund"})
+    wider = copy.deepcopy(schemas)
+    wider["Refund"]["properties"] = {"refunded": {"$ref": "#/components/schemas/Amount"},
+                                     "charged": {"$ref": "#/components/schemas/Amount", "deprecated": True}}
+    assert found(diff(tmp_path, api(refund, schemas), api(refund, wider))) == [
+        (NON_BREAKING, "response-property-added", f"{SCHEMAS}/Refund/properties/refunded"),
+        (NON_BREAKING, "response-property-added", f"{SCHEMAS}/Refund/properties/charged"),
+    ]
+    deprecated = copy.deepcopy(wider)
+    deprecated["Refund"]["properties"]["refunded"]["deprecated"] = True  # beside its $ref
+    assert found(diff(tmp_path / "deprecated", api(refund, wider), api(refund, deprecated))) == [
+        (DEPRECATION, "property-deprecated", f"{SCHEMAS}/Refund/properties/refunded")]
+
+
 def test_a_webhook_body_is_what_the_server_sends(tmp_path):
     def with_webhook(body):
         return {**api(), "webhooks": {"thing.made": {"post": {"operationId": "thingMade", "requestBody": {
@@ -358,7 +374,7 @@ def test_the_text_format(changed):
         f"{at}/b: breaking [response-property-removed] the response property b is removed (in createThing)",
         f"{at}/a: breaking, acknowledged [response-property-removed] the response property a is removed (in createThing)"
         " (reason: unused | old)",
-        f"{at}/c: deprecation [schema-deprecated] the schema is deprecated (in createThing)",
+        f"{at}/c: deprecation [property-deprecated] the property c is deprecated (in createThing)",
         f"{at}/d: non-breaking [response-property-added] the response property d is added (in createThing)",
         f"warning: {changed[1] / 'breaking-changes.yaml'}: stale entry operation-removed at {THINGS}: it matches no breaking change",
         "diff: 2 breaking (1 acknowledged), 1 non-breaking, 1 deprecation(s)",
@@ -372,7 +388,7 @@ def test_the_json_format(changed):
     report = json.loads(result.stdout)
     assert [(c["class"], c["rule"], c["acknowledged"]) for c in report["changes"]] == [
         (BREAKING, "response-property-removed", None), (BREAKING, "response-property-removed", "unused | old"),
-        (DEPRECATION, "schema-deprecated", None), (NON_BREAKING, "response-property-added", None)]
+        (DEPRECATION, "property-deprecated", None), (NON_BREAKING, "response-property-added", None)]
     assert report["changes"][0]["operations"] == ["createThing"]
     assert report["stale"] == [{"rule": "operation-removed", "location": THINGS, "reason": "stale"}]
     assert report["unacknowledged"] == 1
@@ -387,7 +403,7 @@ def test_the_markdown_format(changed):
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| |")]
     assert [row.split(" | ")[0:2] for row in rows] == [
         ["| breaking", "`response-property-removed`"], ["| breaking", "`response-property-removed`"],
-        ["| deprecation", "`schema-deprecated`"], ["| non-breaking", "`response-property-added`"]]
+        ["| deprecation", "`property-deprecated`"], ["| non-breaking", "`response-property-added`"]]
     assert "acknowledged: unused \\| old |" in rows[1]  # a pipe in a cell does not split it
     assert lines.index("<details><summary>1 non-breaking change(s)</summary>") < lines.index(rows[3]) < lines.index("</details>")
     assert lines[-1].startswith("> **Warning**: ") and "stale entry operation-removed" in lines[-1]
@@ -401,8 +417,15 @@ def test_markdown_without_changes_says_so(tmp_path):
 def test_exit_codes(tmp_path, changed):
     assert pancake_mock("diff", str(changed[0]), str(changed[0])).returncode == 0
     assert pancake_mock("diff", *map(str, changed)).returncode == 1
+    everything = tmp_path / "everything.yaml"
+    everything.write_text(yaml.safe_dump([{"rule": "response-property-removed", "location": REMOVED_AT.replace("/value", f"/{p}"),
+                                           "reason": "unused"} for p in "ab"]), encoding="utf-8")
+    assert pancake_mock("diff", *map(str, changed), "--allow-list", str(everything)).returncode == 0
     (tmp_path / "broken.yaml").write_text("openapi: [3.1\n", encoding="utf-8")
     (tmp_path / "list.yaml").write_text("- 1\n", encoding="utf-8")
+    (tmp_path / "old.graphql").write_text(SDL, encoding="utf-8")
+    (tmp_path / "new.graphql").write_text(SDL + "type Order {\n", encoding="utf-8")
+    (tmp_path / "dangling.yaml").write_text(yaml.safe_dump(api(thing(response={"$ref": "#/components/schemas/Gone"}))))
     for args, message in [
         ([str(changed[0])], "give OLD and NEW, or --base GIT_REF [NEW]"),
         (["--base", "HEAD", "a", "b"], "give OLD and NEW, or --base GIT_REF [NEW]"),
@@ -411,6 +434,11 @@ def test_exit_codes(tmp_path, changed):
         ([str(changed[0] / "pancake.yaml"), str(tmp_path / "list.yaml")], "list.yaml: not a YAML mapping"),
         ([str(changed[0]), str(tmp_path / "list.yaml")], "compare two directories or two files"),
         ([str(tmp_path / "old"), str(tmp_path)], "holds none of pancake.yaml"),
+        ([str(tmp_path / "old.graphql"), str(tmp_path / "new.graphql")], "new.graphql: cannot read: Syntax Error"),
+        ([str(changed[0] / "pancake.yaml"), str(tmp_path / "dangling.yaml")],
+         "dangling.yaml#/paths/~1v1~1things/post/responses/200/content/application~1json/schema: "
+         "$ref '#/components/schemas/Gone' resolves to nothing"),
+        ([*map(str, changed), "--allow-list", str(tmp_path / "list.yaml")], "list.yaml: entry 1: not a mapping"),
     ]:
         result = pancake_mock("diff", *args)
         assert (result.returncode, result.stdout) == (2, ""), (args, result.stderr)

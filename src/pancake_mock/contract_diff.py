@@ -115,7 +115,7 @@ RULES: dict[str, tuple[str, str]] = {
     "response-property-added": (NON_BREAKING, "the response property {name} is added"),
     "response-property-optional": (BREAKING, "the response property {name} may now be absent"),
     "response-property-required": (NON_BREAKING, "the response property {name} is now always present"),
-    "schema-deprecated": (DEPRECATION, "the schema is deprecated"),
+    "property-deprecated": (DEPRECATION, "the property {name} is deprecated"),
     **_keyword_rules(),
     "seed-error-message-changed": (BREAKING, "the seed's {status} message {name!r} is no longer documented"),
     "error-message-removed": (NON_BREAKING, "the {status} message {name!r} is no longer documented"),
@@ -198,6 +198,7 @@ class _Side:
     label: str
     documents: dict[str, Path]
     files: _Files
+    describe: Callable[[Path], str] = str  # a document, as messages name it
 
     def names(self) -> dict[Path, str]:
         return {path.resolve(): name for name, path in self.documents.items()}
@@ -235,7 +236,8 @@ def _at_git_ref(ref: str, new: Path) -> _Side:
 
     candidates = [where / name for name in CONTRACT_FILES] if where.is_dir() else [where]
     documents = {path.name: path for path in candidates if exists(path)}
-    return _Side(f"{ref}:{relative.as_posix()}", documents, _Files(read_text))
+    return _Side(f"{ref}:{relative.as_posix()}", documents, _Files(read_text),
+                 lambda path: f"{ref}:{path.relative_to(top).as_posix()}")
 
 
 def _git(cwd: Path, *arguments: str) -> str:
@@ -285,10 +287,6 @@ class _Differ:
 
     # where changes are ---------------------------------------------------------------------------
 
-    def _where(self, old: _Target | None, new: _Target | None) -> str:
-        """The new version's node when it has one, else the old one's."""
-        return self._location(new if new is not None and new.node is not None else old)
-
     def _location(self, target: _Target, *keys: object) -> str:
         """file#pointer, the file by its name among the contracts."""
         return f"{self._names.get(target.file, target.file.name)}#{target.pointer}{_pointer(keys)[1:]}"
@@ -307,9 +305,9 @@ class _Differ:
         try:
             data = side.files.read(path)
         except (OSError, yaml.YAMLError) as error:
-            raise InputError("unreadable", path=f"{side.label}: {path.name}", error=lint._one_line(error)) from None
+            raise InputError("unreadable", path=side.describe(path), error=lint._one_line(error)) from None
         if not isinstance(data, dict):
-            raise InputError("not-a-mapping", path=f"{side.label}: {path.name}")
+            raise InputError("not-a-mapping", path=side.describe(path))
         return _Target(path.resolve(), "", data)
 
     @staticmethod
@@ -385,7 +383,7 @@ class _Differ:
             before = self._at(self.old, old, "components", "securitySchemes", name)
             after = self._at(self.new, new, "components", "securitySchemes", name)
             if after is not None and _bare(before.node) != _bare(after.node):
-                self._report("security-scheme-changed", self._where(before, after), name=name)
+                self._report("security-scheme-changed", self._location(after), name=name)
 
     def _parameters(self, old: _Operation, new: _Operation) -> None:
         before, after = self._parameters_of(self.old, old), self._parameters_of(self.new, new)
@@ -393,16 +391,16 @@ class _Differ:
             was, now = before.get(key), after.get(key)
             name = f"{key[0]} {key[1]}"
             if now is None:
-                self._report("parameter-removed", self._where(was, None), name=name)
+                self._report("parameter-removed", self._location(was), name=name)
             elif was is None:
                 rule = "parameter-added-required" if _get(now.node, "required") is True else "parameter-added"
-                self._report(rule, self._where(None, now), name=name)
+                self._report(rule, self._location(now), name=name)
             else:
                 required = (_get(was.node, "required") is True, _get(now.node, "required") is True)
                 if required[0] != required[1]:
-                    self._report("parameter-required" if required[1] else "parameter-optional", self._where(was, now), name=name)
+                    self._report("parameter-required" if required[1] else "parameter-optional", self._location(now), name=name)
                 if _newly(was.node, now.node, "deprecated"):
-                    self._report("parameter-deprecated", self._where(was, now), name=name)
+                    self._report("parameter-deprecated", self._location(now), name=name)
                 self._schema(self._slot(self.old, was, "schema"), self._slot(self.new, now, "schema"), REQUEST)
 
     def _parameters_of(self, side: _Side, operation: _Operation) -> dict[tuple[str, str], _Target]:
@@ -419,7 +417,7 @@ class _Differ:
     def _request_body(self, old: _Target, new: _Target) -> None:
         before, after = self._at(self.old, old, "requestBody"), self._at(self.new, new, "requestBody")
         if after is not None and _newly(before.node if before else None, after.node, "required"):
-            self._report("request-body-required", self._where(None, after))
+            self._report("request-body-required", self._location(after))
         self._content(before, after, REQUEST, "request body")
 
     def _responses(self, old: _Target, new: _Target) -> None:
@@ -459,9 +457,9 @@ class _Differ:
             was = self._at(self.old, old, "headers", before[key]) if key in before else None
             now = self._at(self.new, new, "headers", after[key]) if key in after else None
             if now is None:
-                self._report("response-header-removed", self._where(was, None), name=before[key], status=status)
+                self._report("response-header-removed", self._location(was), name=before[key], status=status)
             elif was is None:
-                self._report("response-header-added", self._where(None, now), name=after[key], status=status)
+                self._report("response-header-added", self._location(now), name=after[key], status=status)
             else:
                 self._schema(self._slot(self.old, was, "schema"), self._slot(self.new, now, "schema"), RESPONSE)
 
@@ -471,7 +469,7 @@ class _Differ:
         before = _example_messages(old.node, old.file, self.old.files)
         after = _example_messages(new.node, new.file, self.new.files)
         seed = {(str(code), message) for code, message in contract.SEED_ERRORS}
-        location = self._where(old, new)
+        location = self._location(new)
         for message in sorted(before - after):
             rule = "seed-error-message-changed" if (status, message) in seed else "error-message-removed"
             self._report(rule, location, name=message, status=status)
@@ -487,7 +485,7 @@ class _Differ:
             return
         after = self._at(self.new, new, *keys)
         if after is None or self._inlined(self.old, before) != self._inlined(self.new, after):
-            self._report("error-envelope-changed", self._where(before, after))
+            self._report("error-envelope-changed", self._location(after or before))
 
     def _inlined(self, side: _Side, target: _Target, seen: frozenset = frozenset(), names: bool = False) -> object:
         """The schema with its `$ref`s replaced by what they name, without annotations (but a
@@ -520,8 +518,6 @@ class _Differ:
     def _compare_schemas(self, old: _Target, new: _Target, direction: str) -> None:
         before = old.node if isinstance(old.node, dict) else {}
         after = new.node if isinstance(new.node, dict) else {}
-        if _newly(before, after, "deprecated"):
-            self._report("schema-deprecated", self._where(old, new))
         # One side a choice of alternatives and the other not: the other is one alternative.
         if any(k in before for k in _ALTERNATIVES) != any(k in after for k in _ALTERNATIVES):
             self._alternatives(old, new, direction)
@@ -545,22 +541,28 @@ class _Differ:
         return self._location(new if _get(new.node, keyword) is not None or _get(old.node, keyword) is None else old, keyword)
 
     def _properties(self, old: _Target, new: _Target, direction: str) -> None:
+        """A property's changes are where the object names it: its schema may be a shared component."""
         before, after = _object_shape(old.node), _object_shape(new.node)
         closed = _get(new.node, "additionalProperties") is False
         for name in {**before, **after}:
-            was, now = self._slot(self.old, old, "properties", name), self._slot(self.new, new, "properties", name)
             if name not in after:
                 rule = "response-property-removed" if direction == RESPONSE else (
                     "request-property-refused" if closed else "request-property-removed")
-                self._report(rule, self._where(was, None), name=name)
-            elif name not in before:
+                self._report(rule, self._location(old, "properties", name), name=name)
+                continue
+            site = self._location(new, "properties", name)
+            if name not in before:
                 rule = f"{direction}-property-added" + ("-required" if direction == REQUEST and after[name] else "")
-                self._report(rule, self._where(None, now), name=name)
-            else:
-                if before[name] != after[name]:
-                    self._report(f"{direction}-property-{'required' if after[name] else 'optional'}",
-                                 self._where(was, now), name=name)
-                self._schema(was, now, direction)
+                self._report(rule, site, name=name)
+                continue
+            if before[name] != after[name]:
+                self._report(f"{direction}-property-{'required' if after[name] else 'optional'}", site, name=name)
+            was, now = self._slot(self.old, old, "properties", name), self._slot(self.new, new, "properties", name)
+            # `deprecated` may stand beside the $ref, or in what it names.
+            if any(_get(n, "deprecated") is True for n in (_get(new.node, "properties", name), now.node)) and not any(
+                    _get(n, "deprecated") is True for n in (_get(old.node, "properties", name), was.node)):
+                self._report("property-deprecated", site, name=name)
+            self._schema(was, now, direction)
 
     def _additional_properties(self, old: _Target, new: _Target, direction: str) -> None:
         # Allowing any other property, some (by a schema) or none: ranked by how much they allow.
@@ -590,7 +592,9 @@ class _Differ:
 
     def _match_members(self, before: list[_Target], after: list[_Target], keyword: str, direction: str) -> None:
         """Members are paired by where they live (the same component, the same position), then
-        by their types; a member more widens alternatives and narrows allOf."""
+        by their types; a member more widens alternatives and narrows allOf. A type list split
+        into alternatives (`type: [object, null]` to a oneOf of the two) pairs nothing, so it
+        shows as a member less and two more."""
         gone, added = list(before), list(after)
         for key in (self._location, lambda member: _types(member.node)):
             for member in list(gone):
@@ -615,7 +619,8 @@ class _Differ:
                 continue
             kind = BREAKING if isinstance(change.type, BreakingChangeType) else NON_BREAKING
             dangerous = "dangerous: " if isinstance(change.type, DangerousChangeType) else ""
-            self._add(Change(kind, "graphql-" + _kebab_enum(change.type.name), f"{name}#{_coordinate(change.description)}",
+            rule = "graphql-" + change.type.name.lower().replace("_", "-")
+            self._add(Change(kind, rule, f"{name}#{_coordinate(change.description)}",
                              dangerous + change.description))
         for coordinate in _newly_deprecated(before, after):
             self._add(Change(DEPRECATION, "graphql-deprecated", f"{name}#{coordinate}", f"{coordinate} is deprecated"))
@@ -627,14 +632,9 @@ def _sdl(side: _Side, path: Path):
     try:
         return build_schema(side.files.read_text(path.resolve()))
     except OSError as error:
-        raise InputError("unreadable", path=f"{side.label}: {path.name}", error=lint._one_line(error)) from None
+        raise InputError("unreadable", path=side.describe(path), error=lint._one_line(error)) from None
     except (GraphQLError, TypeError) as error:
-        raise InputError("unreadable", path=f"{side.label}: {path.name}",
-                         error=lint._one_line(getattr(error, "message", error))) from None
-
-
-def _kebab_enum(name: str) -> str:
-    return name.lower().replace("_", "-")
+        raise InputError("unreadable", path=side.describe(path), error=lint._one_line(getattr(error, "message", error))) from None
 
 
 _WORDS = re.compile(r"@?[_A-Za-z][\w-]*(?:\.[_A-Za-z]\w*)?(?:\([_A-Za-z]\w*:\))?")
