@@ -161,6 +161,8 @@ CASES = [
     ("error-message-added", NON_BREAKING, with_errors({"409": error("Checkout session invalid, please re-enter checkout")}),
      with_errors({"409": error("Checkout session invalid, please re-enter checkout",
                                "Idempotent request is already being processed")}), f"{THINGS}/responses/409"),
+    ("request-enum-changed", BREAKING, with_property("request", {"const": "a"}), with_property("request", {"const": "b"}),
+     f"{THINGS}/requestBody/content/application~1json/schema/properties/value/const"),
     ("error-envelope-changed", BREAKING, with_errors({}),
      with_errors({}, {**ENVELOPE, "required": ["errors"]}), f"{SCHEMAS}/ErrorEnvelope"),
 ]

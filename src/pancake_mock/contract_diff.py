@@ -36,11 +36,15 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from . import contract, lint
 from .lint import _example_messages, _Files, _get, _is_error_status, _items, _pointer, _Target
+
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema  # imported where an SDL is compared: the CLI starts without it
 
 CONTRACT_FILES = tuple(path.name for path in lint.DEFAULT_PATHS)
 ALLOW_LIST = "breaking-changes.yaml"
@@ -531,14 +535,19 @@ class _Differ:
                 self._schema(self._slot(self.old, old, keyword), self._slot(self.new, new, keyword), direction)
         for keyword in (*_ALTERNATIVES, "allOf"):
             if keyword in before or keyword in after:
-                self._members(old, new, keyword, direction)
+                self._match_members(self._members_of(self.old, old, keyword), self._members_of(self.new, new, keyword),
+                                    keyword, direction)
 
     def _keyword(self, direction: str, keyword: str, verdict: str, location: str, detail: str) -> None:
         self._report(_keyword_rule(direction, keyword, verdict), location, detail=detail)
 
     def _keyword_location(self, old: _Target, new: _Target, keyword: str) -> str:
-        """The keyword in the new schema, or in the old one when it is gone."""
-        return self._location(new if _get(new.node, keyword) is not None or _get(old.node, keyword) is None else old, keyword)
+        """The keyword in the new schema, or in the old one when it is gone (an enum of one may be a `const`)."""
+        for target in (new, old):
+            for spelled in (keyword, "const") if keyword == "enum" else (keyword,):
+                if isinstance(target.node, dict) and spelled in target.node:
+                    return self._location(target, spelled)
+        return self._location(new, keyword)
 
     def _properties(self, old: _Target, new: _Target, direction: str) -> None:
         """A property's changes are where the object names it: its schema may be a shared component."""
@@ -582,10 +591,6 @@ class _Differ:
         after = self._members_of(self.new, new, keyword) if keyword in new.node else [new]
         self._match_members(before, after, keyword, direction)
 
-    def _members(self, old: _Target, new: _Target, keyword: str, direction: str) -> None:
-        self._match_members(self._members_of(self.old, old, keyword), self._members_of(self.new, new, keyword),
-                            keyword, direction)
-
     def _members_of(self, side: _Side, schema: _Target, keyword: str) -> list[_Target]:
         listed = _get(schema.node, keyword)
         return [self._at(side, schema, keyword, index) for index in range(len(listed) if isinstance(listed, list) else 0)]
@@ -626,7 +631,7 @@ class _Differ:
             self._add(Change(DEPRECATION, "graphql-deprecated", f"{name}#{coordinate}", f"{coordinate} is deprecated"))
 
 
-def _sdl(side: _Side, path: Path):
+def _sdl(side: _Side, path: Path) -> GraphQLSchema:
     from graphql import GraphQLError, build_schema
 
     try:
@@ -649,7 +654,7 @@ def _coordinate(description: str) -> str:
     return next((w for w in words if any(c in w for c in ".(@")), next((w for w in words if w not in _FILLER), ""))
 
 
-def _newly_deprecated(before, after) -> Iterator[str]:
+def _newly_deprecated(before: GraphQLSchema, after: GraphQLSchema) -> Iterator[str]:
     from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 
     for type_name, new_type in after.type_map.items():
