@@ -37,10 +37,11 @@ def bash_completes(*words: str) -> list[str]:
 
 
 def test_bash_completes_commands_options_and_choices():
-    assert bash_completes("") == ["serve", "lint", "verify", "completion"]
+    assert bash_completes("") == ["serve", "lint", "diff", "verify", "completion"]
     assert bash_completes("se") == ["serve"]
     assert bash_completes("serve", "--wo") == ["--workers"]
     assert bash_completes("verify", "--environment", "") == ["test", "prod"]
+    assert bash_completes("diff", "--format", "") == ["text", "json", "markdown"]
     assert bash_completes("completion", "") == ["bash", "zsh"]
 
 
@@ -55,5 +56,5 @@ def test_zsh_registers_the_completion():
         ["zsh", "-f", "-c", 'autoload -Uz compinit && compinit -u -D && eval "$1" && print -r -- $_comps[pancake-mock]',
          "zsh", script], capture_output=True, text=True, timeout=30, check=True)
     assert registered.stdout == "_shtab_pancake_mock\n", registered.stderr
-    for command in ("serve", "lint", "verify", "completion"):
+    for command in ("serve", "lint", "diff", "verify", "completion"):
         assert f"{command}:'" in script  # zsh's command descriptions

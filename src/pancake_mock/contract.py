@@ -49,7 +49,12 @@ SEED_ERRORS: tuple[tuple[int, str], ...] = (
 
 @cache
 def _read(path: Path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return parse_yaml(path.read_text(encoding="utf-8"))
+
+
+def parse_yaml(text: str) -> object:
+    """YAML as `yaml.safe_load` reads it, by libyaml where PyYAML has it (ten times faster)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def path_of(spec: Path, operation_id: str) -> str:

@@ -11,7 +11,7 @@ finding, each printable as one line.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -93,38 +93,52 @@ class _Target(NamedTuple):
 
 class _Files:
     """YAML files parsed once per run (the documents passed and the files their refs reach), and
-    `$ref`s resolved among them by `referencing`."""
+    `$ref`s resolved among them by `referencing`, each once: `diff` follows the same refs for
+    every operation."""
 
-    def __init__(self) -> None:
+    def __init__(self, read_text: Callable[[Path], str] = lambda path: path.read_text(encoding="utf-8")) -> None:
+        self.read_text = read_text  # `diff` reads another version of the files from git
         self._parsed: dict[Path, object] = {}
+        self._real: dict[Path, Path] = {}
+        self._targets: dict[tuple[str, Path], _Target | None] = {}
         self._resolver = contract.registry(self.read).resolver()
 
+    def real(self, path: Path) -> Path:
+        if path not in self._real:
+            self._real[path] = path.resolve()
+        return self._real[path]
+
     def read(self, path: Path) -> object:
-        key = path.resolve()
+        key = self.real(path)
         if key not in self._parsed:
-            self._parsed[key] = yaml.safe_load(key.read_text(encoding="utf-8"))
+            self._parsed[key] = contract.parse_yaml(self.read_text(key))
         return self._parsed[key]
 
     def resolve(self, ref: str, base: Path) -> _Target | None:
         """What `ref` names, read from the file `base`; None if nothing is there."""
-        target = urljoin(base.resolve().as_uri(), ref)
+        if (ref, base) not in self._targets:
+            self._targets[ref, base] = self._lookup(urljoin(self.real(base).as_uri(), ref))
+        return self._targets[ref, base]
+
+    def _lookup(self, target: str) -> _Target | None:
         try:
             node = self._resolver.lookup(target).contents
         except (Unresolvable, ValueError, TypeError):  # the last two: a pointer that steps into a scalar, or a list by name
             return None
         file_uri, fragment = urldefrag(target)
-        return _Target(contract.file_of(file_uri).resolve(), unquote(fragment), node)
+        return _Target(self.real(contract.file_of(file_uri)), unquote(fragment), node)
 
-    def deref(self, node: object, base: Path) -> tuple[Path, object] | None:
-        """`node` after its chain of `$ref`s, with the file it lives in; None if the chain breaks or loops."""
+    def deref(self, node: object, base: Path, pointer: str = "") -> _Target | None:
+        """`node` (at `pointer` in the file `base`) after its chain of `$ref`s, with where it lives;
+        None if the chain breaks or loops."""
+        target = _Target(self.real(base), pointer, node)
         seen = set()
-        while isinstance(ref := _get(node, "$ref"), str):
-            target = self.resolve(ref, base)
+        while isinstance(ref := _get(target.node, "$ref"), str):
+            target = self.resolve(ref, target.file)
             if target is None or (target.file, target.pointer) in seen:
                 return None
             seen.add((target.file, target.pointer))
-            base, node = target.file, target.node
-        return base, node
+        return target
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -213,7 +227,7 @@ def _uses_envelope(response: object, file: Path, files: _Files) -> bool | None:
     resolved = files.deref(response, file)
     if resolved is None:
         return None
-    file, response = resolved
+    file, _, response = resolved
     content = _get(response, "content")
     if isinstance(content, dict) and list(content) == ["text/html"]:
         return True  # a buyer's page answers its errors as pages (openapi/pages.yaml)
@@ -246,12 +260,12 @@ def _example_messages(response: object, file: Path, files: _Files) -> set[str]:
     resolved = files.deref(response, file)
     if resolved is None:
         return set()
-    file, response = resolved
+    file, _, response = resolved
     media = _get(response, "content", "application/json")
     values = [_get(media, "example")]
     for _, example in _items(_get(media, "examples")):
         named = files.deref(example, file)
-        values.append(_get(named[1], "value") if named else None)
+        values.append(_get(named.node, "value") if named else None)
     errors = [error for value in values if isinstance(errors := _get(value, "errors"), list) for error in errors]
     return {message for error in errors if isinstance(message := _get(error, "message"), str)}
 
