@@ -374,6 +374,24 @@ def subscription_catalog(ctx: Context):
     expect(api.signed(CREATE_SESSION, {"productId": plan["id"], "currency": "USD"}), 400, "Product is not active")
 
 
+@scenario("product groups: create-group, update-group, publish-group and delete-group of verify's own plans")
+def product_group(ctx: Context):
+    writes_catalog(ctx)
+    api = ctx.api
+    plans = [api.create_product("subscription")["id"] for _ in range(2)]
+    base = "/v1/actions/subscription-product-group"
+    made = expect(api.signed(f"{base}/create-group", {"storeId": api.stores[0]["id"], "name": "verify group",
+                                                      "productIds": plans}), 200).json()["data"]["group"]
+    check(made["productIds"] == plans, "create-group does not answer its plans, in order", made)
+    updated = expect(api.signed(f"{base}/update-group", {"id": made["id"], "productIds": plans[:1]}),
+                     200).json()["data"]["group"]
+    check(updated["productIds"] == plans[:1] and updated["name"] == "verify group",
+          "update-group does not replace the plans and keep the name", updated)
+    expect(api.signed(f"{base}/publish-group", {"id": made["id"]}), 200)
+    expect(api.signed(f"{base}/delete-group", {"id": made["id"]}), 200)
+    expect(api.signed(f"{base}/delete-group", {"id": made["id"]}), 404, "Subscription product group not found")
+
+
 def paid_order(ctx: Context, kind: str, buyer: str) -> tuple[dict, str]:
     """A `kind` order of a fresh buyer of verify's own, paid through the control plane, and the buyer's token."""
     api = ctx.api
