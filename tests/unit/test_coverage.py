@@ -73,6 +73,13 @@ def test_gaps_name_each_success_status_and_seed_row_never_answered():
                                f"{CREATE_ORDER} 401 'Authentication failed' (seed row)"]
 
 
+def test_without_a_control_plane_the_psp_failure_row_is_not_asked_for():
+    coverage = covered_everything()
+    del coverage.seed_rows[500, "Internal server error"]
+    assert coverage.gaps(control_plane=False) == []
+    assert coverage.gaps() == [f"{CREATE_ORDER} 500 'Internal server error' (seed row)"]
+
+
 def test_a_run_aimed_at_some_operations_is_judged_on_those():
     coverage = Coverage.of(BASE)
     coverage.observe(answer(TOKEN, 200, {}))

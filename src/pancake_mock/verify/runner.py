@@ -68,7 +68,7 @@ def verify(options: Options) -> int:
     if options.require_coverage:
         # Under --safe, the operations the run sets out to test are the safe ones (and the reads).
         aimed_at = coverage.labels([*fuzz.SAFE_OPERATIONS, fuzz.GRAPHQL_OPERATION]) if options.safe else None
-        report.coverage_gaps = report.coverage.gaps(aimed_at)
+        report.coverage_gaps = report.coverage.gaps(aimed_at, control_plane=api.has_control_plane)
     progress("")
     progress(report.summary(options.command()))
     progress(f"took {time.monotonic() - started:.0f} s")
