@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pancake_mock import contract
-from pancake_mock.contract_diff import (BREAKING, DEPRECATION, NON_BREAKING, RULES, InputError, compare,
+from pancake_mock.diff.changes import (BREAKING, DEPRECATION, NON_BREAKING, RULES, InputError, compare,
                                         format_markdown)
 
 ROOT = Path(__file__).resolve().parents[1]

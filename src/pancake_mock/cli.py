@@ -9,7 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, __version__, contract_diff, lint, verify
+from . import DEFAULT_PORT, __version__, diff, lint, verify
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -121,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--access-log", action="store_true")
     lint.add_parser(commands)
-    contract_diff.add_parser(commands)
+    diff.add_parser(commands)
     verify.add_parser(commands)
     completion = commands.add_parser("completion", help="print a completion script: pancake-mock completion bash")
     completion.add_argument("shell", choices=("bash", "zsh"))
     args = parser.parse_args(argv)
     if args.command == "completion":
         return _print_completion(parser, args.shell)
-    return {"serve": _serve, "lint": lint.run, "diff": contract_diff.run, "verify": verify.run}[args.command](args)
+    return {"serve": _serve, "lint": lint.run, "diff": diff.run, "verify": verify.run}[args.command](args)

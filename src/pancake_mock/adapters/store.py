@@ -138,7 +138,7 @@ def _selection(kind: type, where: tuple[str, ...], order: tuple[str, ...] | None
     query = select(table).where(*(table.c[name] == bindparam(f"w_{name}", type_=table.c[name].type) for name in where))
     if after:
         key = [bindparam(f"a_{column.key}", type_=column.type) for column in columns]
-        query = query.where(tuple_(*columns) < tuple_(*key) if descending else after_key(columns, key))
+        query = query.where(after_key(columns, key, descending=descending))
     if limited:
         query = query.limit(bindparam("limit", type_=Integer()))
     return Statement(query.order_by(*(column.desc() if descending else column for column in columns)))
@@ -395,9 +395,9 @@ def _base62_id(prefix: str, digest: bytes) -> str:
     return f"{prefix}_{''.join(reversed(chars))}"
 
 
-def after_key(columns: list, key: list):
-    """Rows whose (columns) sort after `key`, as one row-value comparison an index can serve."""
-    return tuple_(*columns) > tuple_(*key)
+def after_key(columns: list, key: list, *, descending: bool = False):
+    """Rows whose (columns) sort after `key`, in that direction, as one row-value comparison an index can serve."""
+    return tuple_(*columns) < tuple_(*key) if descending else tuple_(*columns) > tuple_(*key)
 
 
 class Store:

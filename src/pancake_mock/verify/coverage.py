@@ -17,7 +17,7 @@ from .. import contract
 
 CREATE_ORDER = "POST /v1/actions/onetime-order/create-order"
 # The seed's 500 row is a failed PSP call: only the mock's control plane makes one on demand.
-PSP_FAILURE_ROW = (500, "Internal server error")
+PSP_FAILURE_ROW = next(row for row in contract.SEED_ERRORS if row[0] == 500)
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -39,6 +39,7 @@ def _operations() -> dict[str, tuple[str, tuple[int, ...]]]:
             for path, item in paths.items() for method in METHODS if method in item}
 
 
+@cache
 def documented() -> dict[str, tuple[int, ...]]:
     return {label: statuses for label, (_, statuses) in _operations().items()}
 

@@ -1,4 +1,4 @@
-"""`pancake-mock diff`: what a change to the contract does to its clients.
+"""What a change to the contract does to its clients: the differ behind `pancake-mock diff`.
 
 Two versions of the contracts (directories, files, or a directory at a git ref against the work
 tree) are compared operation by operation with every `$ref` followed (lint's `_Files` reads and
@@ -40,14 +40,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from . import contract, lint
-from .lint import _example_messages, _Files, _get, _is_error_status, _items, _pointer, _Target
+from .. import contract, lint
+from . import ALLOW_LIST, FORMAT_NAMES
+from ..lint import _example_messages, _Files, _get, _is_error_status, _items, _pointer, _Target
 
 if TYPE_CHECKING:
     from graphql import GraphQLSchema  # imported where an SDL is compared: the CLI starts without it
 
 CONTRACT_FILES = tuple(path.name for path in lint.DEFAULT_PATHS)
-ALLOW_LIST = "breaking-changes.yaml"
 BREAKING, NON_BREAKING, DEPRECATION = "breaking", "non-breaking", "deprecation"
 REQUEST, RESPONSE = "request", "response"
 NARROWED, WIDENED, CHANGED = "narrowed", "widened", "changed"
@@ -901,23 +901,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-FORMATS: dict[str, Callable[[Report], str]] = {"text": format_text, "json": format_json, "markdown": format_markdown}
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "diff",
-        help="compare two versions of the contract for breaking changes",
-        description="Compare two versions of the contracts (directories, or single OpenAPI or GraphQL files) and class "
-        "each change breaking, non-breaking or a deprecation. Exit 0 when every breaking change is acknowledged in the "
-        f"allow-list ({ALLOW_LIST} beside NEW), 1 when one is not, 2 on a usage error or unreadable input.",
-    )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="OLD NEW; with --base, NEW only (default: openapi)")
-    parser.add_argument("--base", metavar="GIT_REF", help="compare with NEW as it is at this git ref")
-    parser.add_argument("--allow-list", type=Path, metavar="FILE",
-                        help=f"acknowledged breaking changes (default: {ALLOW_LIST} beside NEW)")
-    parser.add_argument("--format", choices=tuple(FORMATS), default="text", help="(default: %(default)s)")
+FORMATS: dict[str, Callable[[Report], str]] = dict(zip(FORMAT_NAMES, (format_text, format_json, format_markdown)))
 
 
 def run(args: argparse.Namespace) -> int:
